@@ -1,0 +1,55 @@
+"""Read access to the current release: the only module that opens the Oxigraph store.
+
+A build publishes a new release by switching the ``current`` symlink; this reader notices the
+switch on the next request and opens the new release read-only. It never writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+
+class NoRelease(RuntimeError):
+    pass
+
+
+class ReleaseStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._target: str | None = None
+        self._store: ox.Store | None = None
+        self.meta: dict[str, Any] = {}
+
+    def _current_target(self) -> str | None:
+        try:
+            return os.readlink(self.root / "current")
+        except OSError:
+            return None
+
+    def store(self) -> ox.Store:
+        target = self._current_target()
+        if target is None:
+            raise NoRelease(f"no release in {self.root}: run 'kennisgraaf build' first")
+        if target != self._target or self._store is None:
+            with self._lock:
+                if target != self._target or self._store is None:
+                    path = (self.root / target).resolve()
+                    self._store = ox.Store.read_only(str(path))
+                    meta = path.with_suffix(".json")
+                    self.meta = json.loads(meta.read_text()) if meta.is_file() else {}
+                    self._target = target
+        return self._store
+
+    def select(self, query: str, substitutions: Mapping[ox.Variable, Any] | None = None) -> list[dict[str, Any]]:
+        res = self.store().query(query, use_default_graph_as_union=True, substitutions=substitutions)
+        assert isinstance(res, ox.QuerySolutions)
+        names = [v.value for v in res.variables]
+        return [{n: sol[n] for n in names} for sol in res]

@@ -1,0 +1,270 @@
+"""``build`` and ``validate``: read -> map -> load into a fresh store -> validate -> publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ontology import iris
+from ontology.namespaces import prefixes
+
+from . import release
+from .errors import BuildError, DataError, Problem
+from .kinds import KINDS_BY_FILE, Kind
+from .mapping import Mapped, Mapper
+from .pyshacl_reference import pyshacl_results, to_graph
+from .report import to_problems
+from .ror import RorMapper, RorOrg, read_ror
+from .settings import BuildSettings
+from .shacl_sparql import Result, compile_shapes, validate_store
+from .vocab import shapes_graph, vocabulary_quads
+from .yaml_source import RawRecord, read_yaml
+
+RDF_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+}
+TEXTS_DIR = "bronteksten"
+ROR_DIR = "ror"
+RDF_DIR = "rdf"
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_msg: str) -> None:
+    return None
+
+
+@dataclass
+class Inputs:
+    records: dict[Kind, list[RawRecord]] = field(default_factory=dict)
+    ror: list[RorOrg] = field(default_factory=list)
+    rdf_files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass
+class Outcome:
+    release_id: str | None
+    triples: int
+    records: int
+    checksum: str
+    path: Path | None
+    seconds: dict[str, float]
+
+
+def _shown(path: Path, data: Path) -> str:
+    return f"{data.name}/{path.relative_to(data).as_posix()}"
+
+
+def read_inputs(data: Path) -> Inputs:
+    if not data.is_dir():
+        raise BuildError(f"de datamap {data} bestaat niet; geef een map met --data of KENNISGRAAF_DATA")
+    inp = Inputs()
+    for path in sorted(data.glob("*.yaml")) + sorted(data.glob("*.yml")):
+        shown = _shown(path, data)
+        kind = KINDS_BY_FILE.get(path.name)
+        if kind is None:
+            inp.problems.append(Problem(shown, None, None, None, f"onbekend bestand '{path.name}'",
+                                        "gebruik een van: " + ", ".join(sorted(KINDS_BY_FILE))))
+            continue
+        recs, probs = read_yaml(path, shown)
+        inp.records[kind] = recs
+        inp.problems += probs
+        inp.count += len(recs)
+    for path in sorted((data / ROR_DIR).glob("*.json")):
+        orgs, probs = read_ror(path, _shown(path, data))
+        inp.ror += orgs
+        inp.problems += probs
+        inp.count += len(orgs)
+    rdf = data / RDF_DIR
+    if rdf.is_dir():
+        for path in sorted(rdf.iterdir()):
+            if path.suffix in RDF_FORMATS:
+                inp.rdf_files.append(path)
+            elif path.is_file() and path.name != "README.md":
+                inp.problems.append(Problem(_shown(path, data), None, None, None,
+                                            f"onbekend RDF-formaat '{path.suffix}'",
+                                            "gebruik .ttl, .nt, .nq of .trig"))
+    return inp
+
+
+def map_inputs(inp: Inputs, data: Path, base: str) -> Mapped:
+    mapper = Mapper(base, data / TEXTS_DIR)
+    ror = RorMapper(mapper)
+    from .kinds import CONCEPT_KIND, KINDS, SCHEME_KIND
+
+    order = [k for k in (*KINDS, SCHEME_KIND, CONCEPT_KIND) if k in inp.records]
+    for kind in order:
+        mapper.register(kind, inp.records[kind])
+    ror.register(inp.ror)
+    for kind in order:
+        for rec in inp.records[kind]:
+            mapper.map_record(kind, rec)
+    ror.map(inp.ror)
+    return mapper.out
+
+
+def rdf_graph(base: str, path: Path) -> ox.NamedNode:
+    return ox.NamedNode(iris.graph_iri(base, "bestand", iris.slugify(path.stem)))
+
+
+def _load_rdf(store: ox.Store, path: Path, data: Path, base: str) -> list[Problem]:
+    fmt = RDF_FORMATS[path.suffix]
+    to_graph_ = None if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG) else rdf_graph(base, path)
+    try:
+        store.bulk_load(path=str(path), format=fmt, base_iri=base, to_graph=to_graph_)
+    except SyntaxError as e:
+        msg = str(e.args[0]) if e.args else str(e)
+        return [Problem(_shown(path, data), e.lineno, None, None, f"RDF-syntaxfout: {msg}",
+                        "herstel het bestand op die regel; controleer het met een RDF-validator")]
+    return []
+
+
+def _validate(store: ox.Store, base: str, validator: str, threads: int) -> list[Result]:
+    shapes = shapes_graph(base)
+    if validator == "pyshacl":
+        return pyshacl_results(to_graph(store.quads_for_pattern(None, None, None, None)), shapes)
+    return validate_store(store, compile_shapes(shapes), threads=threads)
+
+
+def _problems(results: list[Result], store: ox.Store, mapped: Mapped, inp: Inputs, data: Path,
+              base: str) -> list[Problem]:
+    graph_files = {rdf_graph(base, p).value: _shown(p, data) for p in inp.rdf_files}
+    subject_graphs: dict[str, str] = {}
+    for r in results:
+        if r.focus not in mapped.origins and not r.focus.startswith("_:"):
+            for q in store.quads_for_pattern(ox.NamedNode(r.focus), None, None, None):
+                if isinstance(q.graph_name, ox.NamedNode):
+                    subject_graphs[r.focus] = q.graph_name.value
+                    break
+    expand = {c: iri for c, iri in _curies(base).items()}
+    return to_problems(results, shapes_graph(base), mapped.origins, graph_files, expand, subject_graphs)
+
+
+def _curies(base: str) -> dict[str, str]:
+    from .kinds import COMMON_FIELDS, CONCEPT_KIND, KINDS, POST_FIELDS, SCHEME_KIND
+
+    out = {}
+    pre = prefixes(base)
+    for kind in (*KINDS, SCHEME_KIND, CONCEPT_KIND):
+        for f in (*kind.fields, *COMMON_FIELDS, *POST_FIELDS):
+            p, _, local = f.predicate.partition(":")
+            out[f.predicate] = pre[p] + local
+    return out
+
+
+class _HashWriter:
+    def __init__(self) -> None:
+        self.h = hashlib.sha256()
+
+    def write(self, chunk: bytes) -> int:
+        self.h.update(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        return None
+
+
+def checksum(store: ox.Store) -> str:
+    """SHA-256 of the N-Quads dump, streamed: the same content gives the same checksum."""
+    w = _HashWriter()
+    store.dump(w, format=ox.RdfFormat.N_QUADS)
+    return w.h.hexdigest()
+
+
+def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
+    data, base = settings.data, settings.base_iri
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal t0
+        now = time.perf_counter()
+        seconds[name] = round(now - t0, 3)
+        t0 = now
+
+    progress(f"lezen van {data}/ ...")
+    inp = read_inputs(data)
+    if inp.problems:
+        raise DataError(inp.problems, "inlezen")
+    mapped = map_inputs(inp, data, base)
+    if mapped.problems:
+        raise DataError(mapped.problems, "omzetten naar RDF")
+    step("map")
+    progress(f"{inp.count} records omgezet naar {len(mapped.quads)} triples"
+             + (f"; {len(inp.rdf_files)} RDF-bestand(en)" if inp.rdf_files else ""))
+
+    build_dir: Path | None = None
+    if publish:
+        settings.store.mkdir(parents=True, exist_ok=True)
+        build_dir = release.new_build_dir(settings.store)
+        store = ox.Store(str(build_dir))
+    else:
+        store = ox.Store()
+    try:
+        store.bulk_extend(vocabulary_quads(base))
+        store.bulk_extend(mapped.quads)
+        problems: list[Problem] = []
+        for path in inp.rdf_files:
+            progress(f"laden van {_shown(path, data)} ...")
+            problems += _load_rdf(store, path, data, base)
+        if problems:
+            raise DataError(problems, "laden van RDF-bestanden")
+        step("load")
+        triples = len(store)
+        progress(f"valideren van {triples} triples tegen shapes/ ({settings.validator}) ...")
+        results = _validate(store, base, settings.validator, settings.threads)
+        step("validate")
+        if results:
+            raise DataError(_problems(results, store, mapped, inp, data, base), "validatie (SHACL)")
+        progress("geen overtredingen")
+        digest = checksum(store)
+        if not publish or build_dir is None:
+            return Outcome(None, triples, inp.count, digest, None, seconds)
+        store.flush()
+        store.optimize()
+        del store
+        gc.collect()
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        release_id = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}"
+        meta = {
+            "id": release_id,
+            "created": now.isoformat().replace("+00:00", "Z"),
+            "triples": triples,
+            "records": inp.count,
+            "sha256_nquads": digest,
+            "base_iri": base,
+        }
+        path = release.publish(settings.store, build_dir, release_id, meta, settings.keep_releases)
+        step("publish")
+        progress(f"release {release_id} is nu actief ({path})")
+        return Outcome(release_id, triples, inp.count, digest, path, seconds)
+    except BaseException:
+        if build_dir is not None:
+            try:
+                del store
+            except NameError:
+                pass
+            gc.collect()
+            release.discard(build_dir)
+        raise
+
+
+def build(settings: BuildSettings, progress: Progress = _quiet) -> Outcome:
+    with release.build_lock(settings.store):
+        return _run(settings, progress, publish=True)
+
+
+def validate(settings: BuildSettings, progress: Progress = _quiet) -> Outcome:
+    return _run(settings, progress, publish=False)

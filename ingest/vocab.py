@@ -1,0 +1,53 @@
+"""The ontology and the shapes, read from ``ontology/`` and ``shapes/`` and moved to the base IRI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from ontology import ONTOLOGY_DIR, iris
+from ontology.namespaces import CANONICAL_BASE
+from shapes import SHAPES_DIR
+
+from .errors import BuildError
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.ttl"))
+
+
+def _rebase_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, base: str):  # type: ignore[no-untyped-def]
+    if isinstance(term, ox.NamedNode) and base != CANONICAL_BASE and term.value.startswith(CANONICAL_BASE):
+        return ox.NamedNode(iris.rebase(term.value, base))
+    return term
+
+
+def vocabulary_quads(base: str) -> list[ox.Quad]:
+    """Ontology terms into graph ``graph/ontologie``, shapes into ``graph/vormen``."""
+    out: list[ox.Quad] = []
+    for folder, name in ((ONTOLOGY_DIR, "ontologie"), (SHAPES_DIR, "vormen")):
+        graph = ox.NamedNode(f"{base}graph/{name}")
+        for path in _files(folder):
+            try:
+                triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+            except SyntaxError as e:
+                raise BuildError(f"{path.name}: Turtle-syntaxfout: {e}") from None
+            for t in triples:
+                s, p, o = (_rebase_term(x, base) for x in (t.subject, t.predicate, t.object))
+                out.append(ox.Quad(s, p, o, graph))  # type: ignore[arg-type]
+    return out
+
+
+def shapes_graph(base: str) -> Graph:
+    """The shapes as an rdflib graph (small), rebased, for compiling and for pyshacl."""
+    g = Graph()
+    for path in _files(SHAPES_DIR):
+        g.parse(path, format="turtle")
+    if base == CANONICAL_BASE:
+        return g
+    out = Graph()
+    for s, p, o in g:
+        out.add(tuple(URIRef(iris.rebase(str(x), base)) if isinstance(x, URIRef) else x for x in (s, p, o)))  # type: ignore[arg-type]
+    return out

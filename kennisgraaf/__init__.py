@@ -1,0 +1,1 @@
+"""The ``kennisgraaf`` command: build, validate and serve the knowledge graph."""
