@@ -62,13 +62,22 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             "home.html",
             {
                 "classes": [
-                    {"iri": r["class"].value, "label": r["label"].value if r["label"] else
-                     r["class"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1], "count": int(r["n"].value)}
+                    {
+                        "iri": r["class"].value,
+                        "label": r["label"].value
+                        if r["label"]
+                        else r["class"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1],
+                        "count": int(r["n"].value),
+                    }
                     for r in classes
                 ],
                 "sources": [
-                    {"iri": r["src"].value, "title": r["title"].value,
-                     "date": r["date"].value if r["date"] else "", "count": int(r["n"].value)}
+                    {
+                        "iri": r["src"].value,
+                        "title": r["title"].value,
+                        "date": r["date"].value if r["date"] else "",
+                        "count": int(r["n"].value),
+                    }
                     for r in sources
                 ],
                 "release": reader.meta,

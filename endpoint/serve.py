@@ -13,9 +13,14 @@ from .settings import ServeSettings
 def serve(settings: ServeSettings) -> int:
     current = settings.store / "current"
     if not current.exists():
-        print(f"fout: er is nog geen release in {settings.store}; draai eerst 'kennisgraaf build'",
-              file=sys.stderr)
+        print(
+            f"fout: er is nog geen release in {settings.store}; draai eerst 'kennisgraaf build'",
+            file=sys.stderr,
+        )
         return 2
-    print(f"Kennisgraaf op http://{settings.host}:{settings.port}/ (store: {settings.store})", file=sys.stderr)
+    print(
+        f"Kennisgraaf op http://{settings.host}:{settings.port}/ (store: {settings.store})",
+        file=sys.stderr,
+    )
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     return 0

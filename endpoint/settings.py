@@ -11,7 +11,9 @@ from ontology.namespaces import CANONICAL_BASE
 
 
 class ServeSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KENNISGRAAF_", env_ignore_empty=True, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="KENNISGRAAF_", env_ignore_empty=True, extra="ignore"
+    )
 
     store: Path = Field(Path("store"), description="folder that holds the releases of the store")
     host: str = Field("127.0.0.1", description="interface to listen on")

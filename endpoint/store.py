@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +47,12 @@ class ReleaseStore:
                     self._target = target
         return self._store
 
-    def select(self, query: str, substitutions: Mapping[ox.Variable, Any] | None = None) -> list[dict[str, Any]]:
-        res = self.store().query(query, use_default_graph_as_union=True, substitutions=substitutions)
+    def select(
+        self, query: str, substitutions: dict[ox.Variable, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        res = self.store().query(
+            query, use_default_graph_as_union=True, substitutions=substitutions
+        )
         assert isinstance(res, ox.QuerySolutions)
         names = [v.value for v in res.variables]
         return [{n: sol[n] for n in names} for sol in res]

@@ -1,8 +1,8 @@
 """What went wrong in the data, where, and how to fix it.
 
-    IngestError                 base: a failure the user can act on (exit code 1 or 2)
-    ├── DataError               the data has problems; carries a list of Problem (exit 1)
-    └── BuildError              the build could not run: missing folder, store in use (exit 2)
+IngestError                 base: a failure the user can act on (exit code 1 or 2)
+├── DataError               the data has problems; carries a list of Problem (exit 1)
+└── BuildError              the build could not run: missing folder, store in use (exit 2)
 """
 
 from __future__ import annotations

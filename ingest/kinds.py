@@ -228,7 +228,9 @@ KINDS: tuple[Kind, ...] = (
             Field("gemaakt_door", "schema:producer", "ref", many=True, targets=ACTOR_KINDS),
             Field("onderdeel_van", "dcterms:isPartOf", "ref", targets=("product",)),
             Field("gepubliceerd_via", "kg:publishedVia", "ref", many=True, targets=("product",)),
-            Field("overgezet_naar", "kg:movedTo", "ref", many=True, targets=("product", "organisatie")),
+            Field(
+                "overgezet_naar", "kg:movedTo", "ref", many=True, targets=("product", "organisatie")
+            ),
             Field("url", "schema:url", "url"),
             Field("datum", "dcterms:issued", "date"),
             Field("eind", "schema:endDate", "date"),
@@ -243,7 +245,9 @@ KINDS: tuple[Kind, ...] = (
         ("kg:EvidenceItem",),
         (
             Field("soort", "kg:evidenceType", "concept", scheme="bewijssoort", required=True),
-            Field("sterkte", "kg:evidenceStrength", "concept", scheme="bewijssterkte", required=True),
+            Field(
+                "sterkte", "kg:evidenceStrength", "concept", scheme="bewijssterkte", required=True
+            ),
             Field("bevinding", "kg:finding", "texts"),
             Field("over", "kg:about", "ref", many=True, targets=ANY_KINDS),
             Field("ondersteunt", "kg:supportsClaim", "ref", many=True, targets=("bewering",)),
@@ -285,8 +289,15 @@ KINDS: tuple[Kind, ...] = (
         "doel",
         ("kg:Goal",),
         (
-            Field("van", "kg:hasGoal", "ref", many=True, required=True, targets=UNIT_KINDS,
-                  inverse=True),
+            Field(
+                "van",
+                "kg:hasGoal",
+                "ref",
+                many=True,
+                required=True,
+                targets=UNIT_KINDS,
+                inverse=True,
+            ),
             Field("soort", "kg:goalType", "concept", scheme="doelsoort"),
             Field("fase", "kg:inPhase", "concept", scheme="fase"),
         ),
@@ -298,7 +309,9 @@ KINDS: tuple[Kind, ...] = (
         "activiteit",
         ("kg:Activity",),
         (
-            Field("uitgevoerd_door", "prov:wasAssociatedWith", "ref", many=True, targets=ACTOR_KINDS),
+            Field(
+                "uitgevoerd_door", "prov:wasAssociatedWith", "ref", many=True, targets=ACTOR_KINDS
+            ),
             Field("fase", "kg:inPhase", "concept", scheme="fase"),
             Field("draagt_bij_aan", "kg:contributesTo", "ref", many=True, targets=("doel",)),
             Field("resultaat", "prov:generated", "ref", many=True, targets=("product",)),

@@ -82,7 +82,9 @@ class Mapper:
             node = self._p[curie] = NamedNode(iris.rebase(expand(curie), self.base))
         return node
 
-    def problem(self, rec: RawRecord, line: int | None, fld: str | None, msg: str, hint: str = "") -> None:
+    def problem(
+        self, rec: RawRecord, line: int | None, fld: str | None, msg: str, hint: str = ""
+    ) -> None:
         self.out.problems.append(Problem(rec.file, line or rec.line, rec.id, fld, msg, hint))
 
     def graph_of_source(self, source_id: str) -> NamedNode:
@@ -97,20 +99,35 @@ class Mapper:
         for rec in records:
             rid = rec.id
             if rid is None:
-                self.problem(rec, rec.line, "id", "het record heeft geen id",
-                             "geef elk record een uniek 'id' van kleine letters, cijfers en streepjes")
+                self.problem(
+                    rec,
+                    rec.line,
+                    "id",
+                    "het record heeft geen id",
+                    "geef elk record een uniek 'id' van kleine letters, cijfers en streepjes",
+                )
                 continue
             if not iris.is_slug(rid):
-                self.problem(rec, rec.fields["id"].line, "id", f"'{rid}' is geen geldig id",
-                             f"gebruik alleen kleine letters, cijfers en streepjes, bijvoorbeeld "
-                             f"'{iris.slugify(rid) or 'mijn-record'}'")
+                self.problem(
+                    rec,
+                    rec.fields["id"].line,
+                    "id",
+                    f"'{rid}' is geen geldig id",
+                    f"gebruik alleen kleine letters, cijfers en streepjes, bijvoorbeeld "
+                    f"'{iris.slugify(rid) or 'mijn-record'}'",
+                )
                 continue
             label = str(rec.fields["naam"].data) if "naam" in rec.fields else rid
             if kind is CONCEPT_KIND:
                 scheme_v = rec.fields.get("schema")
                 if scheme_v is None or not isinstance(scheme_v.data, str):
-                    self.problem(rec, rec.line, "schema", "het begrip noemt geen begrippenkader",
-                                 "zet 'schema: <id uit begrippenkaders.yaml>' in het record")
+                    self.problem(
+                        rec,
+                        rec.line,
+                        "schema",
+                        "het begrip noemt geen begrippenkader",
+                        "zet 'schema: <id uit begrippenkaders.yaml>' in het record",
+                    )
                     continue
                 key = (scheme_v.data, rid)
                 iri = NamedNode(iris.concept_iri(self.base, scheme_v.data, rid))
@@ -123,19 +140,28 @@ class Mapper:
                 if rid in self.schemes:
                     self._duplicate(rec, self.schemes[rid].record)
                     continue
-                self.schemes[rid] = Entry("begrippenkader", NamedNode(iris.scheme_iri(self.base, rid)), label, rec)
+                self.schemes[rid] = Entry(
+                    "begrippenkader", NamedNode(iris.scheme_iri(self.base, rid)), label, rec
+                )
                 continue
             if rid in self.entries:
                 self._duplicate(rec, self.entries[rid].record)
                 continue
-            self.entries[rid] = Entry(kind.name, NamedNode(iris.entity_iri(self.base, kind.segment, rid)), label, rec)
+            self.entries[rid] = Entry(
+                kind.name, NamedNode(iris.entity_iri(self.base, kind.segment, rid)), label, rec
+            )
             if kind.name == "bron":
                 self._register_source_text(rec)
 
     def _duplicate(self, rec: RawRecord, first: RawRecord | None) -> None:
         where = f"{first.file}:{first.line}" if first else "de ROR-gegevens"
-        self.problem(rec, rec.fields["id"].line, "id", f"het id '{rec.id}' bestaat al ({where})",
-                     "kies een ander id; een id mag maar één keer voorkomen")
+        self.problem(
+            rec,
+            rec.fields["id"].line,
+            "id",
+            f"het id '{rec.id}' bestaat al ({where})",
+            "kies een ander id; een id mag maar één keer voorkomen",
+        )
 
     def _register_source_text(self, rec: RawRecord) -> None:
         v = rec.fields.get("bestand")
@@ -145,8 +171,13 @@ class Mapper:
             return
         path = self.texts_dir / str(v.data)
         if not path.is_file():
-            self.problem(rec, v.line, "bestand", f"het brontekstbestand '{v.data}' bestaat niet in {self.texts_dir.name}/",
-                         f"zet de tekst in {self.texts_dir.name}/{v.data} of verbeter de bestandsnaam")
+            self.problem(
+                rec,
+                v.line,
+                "bestand",
+                f"het brontekstbestand '{v.data}' bestaat niet in {self.texts_dir.name}/",
+                f"zet de tekst in {self.texts_dir.name}/{v.data} of verbeter de bestandsnaam",
+            )
             self.source_texts[rid] = None
             return
         self.source_texts[rid] = normalise_text(path.read_text(encoding="utf-8"))
@@ -179,13 +210,21 @@ class Mapper:
             for lang_key, lang in ((f.key, "nl"), (f.key + "_en", "en")):
                 if lang == "en" and f.type not in ("text", "texts"):
                     continue
-                for source, target_graph in ((rec.fields, graph), (editorial_fields, self.editorial_graph)):
+                for source, target_graph in (
+                    (rec.fields, graph),
+                    (editorial_fields, self.editorial_graph),
+                ):
                     v = source.get(lang_key)
                     if v is not None:
                         self._map_field(rec, s, f, v, lang, target_graph, kind)
             if f.required and f.key not in rec.fields and f.key not in editorial_fields:
-                self.problem(rec, rec.line, f.key, f"het verplichte veld '{f.key}' ontbreekt",
-                             self._field_hint(f))
+                self.problem(
+                    rec,
+                    rec.line,
+                    f.key,
+                    f"het verplichte veld '{f.key}' ontbreekt",
+                    self._field_hint(f),
+                )
 
         # classes
         for c in kind.classes:
@@ -209,8 +248,13 @@ class Mapper:
             if scheme is None or not isinstance(scheme.data, str):
                 return None
             if scheme.data not in self.schemes:
-                self.problem(rec, scheme.line, "schema", f"het begrippenkader '{scheme.data}' bestaat niet",
-                             self._suggest(scheme.data, self.schemes, "begrippenkaders.yaml"))
+                self.problem(
+                    rec,
+                    scheme.line,
+                    "schema",
+                    f"het begrippenkader '{scheme.data}' bestaat niet",
+                    self._suggest(scheme.data, self.schemes, "begrippenkaders.yaml"),
+                )
                 return None
             return self.concepts.get((scheme.data, rid))
         if kind is SCHEME_KIND:
@@ -222,10 +266,18 @@ class Mapper:
         keys |= {f.key + "_en" for f in kind.fields if f.type in ("text", "texts")}
         return keys
 
-    def _unknown_key(self, rec: RawRecord, kind: Kind, key: str, line: int, allowed: set[str]) -> None:
+    def _unknown_key(
+        self, rec: RawRecord, kind: Kind, key: str, line: int, allowed: set[str]
+    ) -> None:
         close = difflib.get_close_matches(key, sorted(allowed | set(SPECIAL_KEYS)), n=1)
-        hint = f"bedoelt u '{close[0]}'?" if close else (
-            f"toegestane velden voor een {kind.label or kind.name}: " + ", ".join(sorted(allowed)))
+        hint = (
+            f"bedoelt u '{close[0]}'?"
+            if close
+            else (
+                f"toegestane velden voor een {kind.label or kind.name}: "
+                + ", ".join(sorted(allowed))
+            )
+        )
         self.problem(rec, line, key, f"onbekend veld '{key}'", hint)
 
     def _field_hint(self, f: Field) -> str:
@@ -243,13 +295,26 @@ class Mapper:
         close = difflib.get_close_matches(wanted, list(pool), n=1)
         return (f"bedoelt u '{close[0]}'? " if close else "") + f"of voeg het toe aan {where}"
 
-    def _map_field(self, rec: RawRecord, s: NamedNode, f: Field, v: Value, lang: str,
-                   graph: NamedNode, kind: Kind) -> None:
+    def _map_field(
+        self,
+        rec: RawRecord,
+        s: NamedNode,
+        f: Field,
+        v: Value,
+        lang: str,
+        graph: NamedNode,
+        kind: Kind,
+    ) -> None:
         items: list[Value]
         if isinstance(v.data, list):
             if not f.many and f.type != "texts":
-                self.problem(rec, v.line, f.key, f"'{f.key}' heeft één waarde, geen lijst",
-                             "schrijf één waarde na de dubbele punt")
+                self.problem(
+                    rec,
+                    v.line,
+                    f.key,
+                    f"'{f.key}' heeft één waarde, geen lijst",
+                    "schrijf één waarde na de dubbele punt",
+                )
                 return
             items = v.data
         else:
@@ -258,8 +323,13 @@ class Mapper:
         p = self.pred(f.predicate)
         for item in items:
             if isinstance(item.data, dict):
-                self.problem(rec, item.line, key, "verwacht een waarde, geen record met velden",
-                             self._field_hint(f))
+                self.problem(
+                    rec,
+                    item.line,
+                    key,
+                    "verwacht een waarde, geen record met velden",
+                    self._field_hint(f),
+                )
                 continue
             obj = self._term(rec, f, key, item, lang, kind)
             if obj is None:
@@ -278,8 +348,9 @@ class Mapper:
             else:
                 self.out.quads.append(Quad(s, p, obj, graph))
 
-    def _term(self, rec: RawRecord, f: Field, key: str, item: Value, lang: str,
-              kind: Kind) -> NamedNode | Literal | None:
+    def _term(
+        self, rec: RawRecord, f: Field, key: str, item: Value, lang: str, kind: Kind
+    ) -> NamedNode | Literal | None:
         try:
             if f.type in ("text", "texts"):
                 return values.text(item.data, lang)
@@ -302,23 +373,39 @@ class Mapper:
         wanted = " of ".join(self._kind_label(t) for t in f.targets)
         if entry is None:
             pool = [k for k, e in self.entries.items() if e.kind in f.targets]
-            self.problem(rec, item.line, key, f"verwijst naar '{target}', maar er is geen record met dat id",
-                         self._suggest(target, pool, "het juiste bestand") + f" (verwacht: een {wanted})")
+            self.problem(
+                rec,
+                item.line,
+                key,
+                f"verwijst naar '{target}', maar er is geen record met dat id",
+                self._suggest(target, pool, "het juiste bestand") + f" (verwacht: een {wanted})",
+            )
             return None
         if entry.kind not in f.targets:
-            self.problem(rec, item.line, key,
-                         f"verwijst naar '{target}', een {self._kind_label(entry.kind)}; hier hoort een {wanted}",
-                         f"verwijs naar een {wanted}, of gebruik een ander veld")
+            self.problem(
+                rec,
+                item.line,
+                key,
+                f"verwijst naar '{target}', een {self._kind_label(entry.kind)}; hier hoort een {wanted}",
+                f"verwijs naar een {wanted}, of gebruik een ander veld",
+            )
             return None
         return entry.iri
 
-    def _resolve_concept(self, rec: RawRecord, key: str, item: Value, scheme: str) -> NamedNode | None:
+    def _resolve_concept(
+        self, rec: RawRecord, key: str, item: Value, scheme: str
+    ) -> NamedNode | None:
         cid = str(item.data).strip()
         entry = self.concepts.get((scheme, cid))
         if entry is None:
             pool = [c for (sch, c) in self.concepts if sch == scheme]
-            self.problem(rec, item.line, key, f"'{cid}' is geen begrip in het begrippenkader '{scheme}'",
-                         self._suggest(cid, pool, f"begrippen.yaml (met 'schema: {scheme}')"))
+            self.problem(
+                rec,
+                item.line,
+                key,
+                f"'{cid}' is geen begrip in het begrippenkader '{scheme}'",
+                self._suggest(cid, pool, f"begrippen.yaml (met 'schema: {scheme}')"),
+            )
             return None
         return entry.iri
 
@@ -332,13 +419,24 @@ class Mapper:
             if kind is SCHEME_KIND:
                 if EDITORIAL_SOURCE in self.entries:
                     g = self.graph_of_source(EDITORIAL_SOURCE)
-                    self.out.quads.append(Quad(s, self.pred("prov:wasDerivedFrom"),
-                                               self.entries[EDITORIAL_SOURCE].iri, g))
+                    self.out.quads.append(
+                        Quad(
+                            s,
+                            self.pred("prov:wasDerivedFrom"),
+                            self.entries[EDITORIAL_SOURCE].iri,
+                            g,
+                        )
+                    )
                     return g, [EDITORIAL_SOURCE]
                 return self.editorial_graph, []
-            self.problem(rec, rec.line, "bronnen", "het record noemt geen bron",
-                         "voeg 'bronnen:' toe met '- bron: <id uit bronnen.yaml>' en 'citaat: \"...\"' "
-                         "(een letterlijk citaat uit die bron)")
+            self.problem(
+                rec,
+                rec.line,
+                "bronnen",
+                "het record noemt geen bron",
+                "voeg 'bronnen:' toe met '- bron: <id uit bronnen.yaml>' en 'citaat: \"...\"' "
+                "(een letterlijk citaat uit die bron)",
+            )
             return self.editorial_graph, []
         items = v.data if isinstance(v.data, list) else [v]
         sources: list[str] = []
@@ -346,21 +444,36 @@ class Mapper:
         n = 0
         for item in items:
             if not isinstance(item.data, dict) or "bron" not in item.data:
-                self.problem(rec, item.line, "bronnen", "elke bron is een regel '- bron: <id>' met 'citaat: ...'",
-                             "schrijf bijvoorbeeld:\n      - bron: update-pilothubs-2023\n"
-                             "        citaat: \"Coördinatieteam pilothub XR\"")
+                self.problem(
+                    rec,
+                    item.line,
+                    "bronnen",
+                    "elke bron is een regel '- bron: <id>' met 'citaat: ...'",
+                    "schrijf bijvoorbeeld:\n      - bron: update-pilothubs-2023\n"
+                    '        citaat: "Coördinatieteam pilothub XR"',
+                )
                 continue
             src_v: Value = item.data["bron"]
             src = str(src_v.data)
             for extra in item.data:
                 if extra not in ("bron", "citaat"):
-                    self.problem(rec, item.data[extra].line, f"bronnen.{extra}", f"onbekend veld '{extra}' in een bron",
-                                 "een bron heeft alleen 'bron' en 'citaat'")
+                    self.problem(
+                        rec,
+                        item.data[extra].line,
+                        f"bronnen.{extra}",
+                        f"onbekend veld '{extra}' in een bron",
+                        "een bron heeft alleen 'bron' en 'citaat'",
+                    )
             entry = self.entries.get(src)
             if entry is None or entry.kind != "bron":
                 pool = [k for k, e in self.entries.items() if e.kind == "bron"]
-                self.problem(rec, src_v.line, "bronnen.bron", f"de bron '{src}' bestaat niet",
-                             self._suggest(src, pool, "bronnen.yaml"))
+                self.problem(
+                    rec,
+                    src_v.line,
+                    "bronnen.bron",
+                    f"de bron '{src}' bestaat niet",
+                    self._suggest(src, pool, "bronnen.yaml"),
+                )
                 continue
             n += 1
             sources.append(src)
@@ -370,12 +483,21 @@ class Mapper:
             text = self.source_texts.get(src)
             if text is not None:
                 if quote_v is None or not str(quote_v.data or "").strip():
-                    self.problem(rec, item.line, "bronnen.citaat", f"het citaat uit '{src}' ontbreekt",
-                                 "neem een korte, letterlijke zin uit de brontekst over die dit record onderbouwt")
+                    self.problem(
+                        rec,
+                        item.line,
+                        "bronnen.citaat",
+                        f"het citaat uit '{src}' ontbreekt",
+                        "neem een korte, letterlijke zin uit de brontekst over die dit record onderbouwt",
+                    )
                 elif normalise_text(str(quote_v.data)) not in text:
-                    self.problem(rec, quote_v.line, "bronnen.citaat",
-                                 f"het citaat staat niet letterlijk in de bron '{src}'",
-                                 "kopieer het citaat precies uit de brontekst (spaties en regeleinden tellen niet mee)")
+                    self.problem(
+                        rec,
+                        quote_v.line,
+                        "bronnen.citaat",
+                        f"het citaat staat niet letterlijk in de bron '{src}'",
+                        "kopieer het citaat precies uit de brontekst (spaties en regeleinden tellen niet mee)",
+                    )
             d = NamedNode(f"{s.value}#bron-{n}")
             self.out.quads += [
                 Quad(s, self.pred("prov:wasDerivedFrom"), entry.iri, graph),
@@ -384,30 +506,57 @@ class Mapper:
                 Quad(d, self.pred("prov:entity"), entry.iri, graph),
             ]
             if quote_v is not None and str(quote_v.data or "").strip():
-                self.out.quads.append(Quad(d, self.pred("kg:quote"), Literal(normalise_text(str(quote_v.data)), language="nl"), graph))
+                self.out.quads.append(
+                    Quad(
+                        d,
+                        self.pred("kg:quote"),
+                        Literal(normalise_text(str(quote_v.data)), language="nl"),
+                        graph,
+                    )
+                )
         return graph or self.editorial_graph, sources
 
     def _editorial(self, rec: RawRecord, v: Value, s: NamedNode) -> dict[str, Value]:
         if not isinstance(v.data, dict):
-            self.problem(rec, v.line, "redactioneel", "'redactioneel' moet velden bevatten",
-                         "schrijf 'redactioneel:' met daaronder 'toelichting: ...' en de velden die niet in de bron staan")
+            self.problem(
+                rec,
+                v.line,
+                "redactioneel",
+                "'redactioneel' moet velden bevatten",
+                "schrijf 'redactioneel:' met daaronder 'toelichting: ...' en de velden die niet in de bron staan",
+            )
             return {}
         fields = dict(v.data)
         note = fields.pop("toelichting", None)
         if note is None:
-            self.problem(rec, v.line, "redactioneel", "een redactionele aanvulling heeft een toelichting nodig",
-                         "zet 'toelichting: ...' onder 'redactioneel' en leg uit waarop de aanvulling berust")
+            self.problem(
+                rec,
+                v.line,
+                "redactioneel",
+                "een redactionele aanvulling heeft een toelichting nodig",
+                "zet 'toelichting: ...' onder 'redactioneel' en leg uit waarop de aanvulling berust",
+            )
         else:
             try:
-                self.out.quads.append(Quad(s, self.pred("skos:editorialNote"), values.text(note.data),
-                                           self.editorial_graph))
+                self.out.quads.append(
+                    Quad(
+                        s,
+                        self.pred("skos:editorialNote"),
+                        values.text(note.data),
+                        self.editorial_graph,
+                    )
+                )
             except values.BadValue as e:
                 self.problem(rec, note.line, "redactioneel.toelichting", str(e), e.hint)
         for key in fields:
             if key in rec.fields:
-                self.problem(rec, fields[key].line, f"redactioneel.{key}",
-                             f"'{key}' staat zowel in het record als onder 'redactioneel'",
-                             "zet het veld op één van beide plaatsen")
+                self.problem(
+                    rec,
+                    fields[key].line,
+                    f"redactioneel.{key}",
+                    f"'{key}' staat zowel in het record als onder 'redactioneel'",
+                    "zet het veld op één van beide plaatsen",
+                )
         return fields
 
     def _concept_extras(self, rec: RawRecord, s: NamedNode, graph: NamedNode) -> None:
@@ -419,29 +568,48 @@ class Mapper:
                 Quad(scheme, self.pred("skos:hasTopConcept"), s, graph),
             ]
 
-    def _posts(self, rec: RawRecord, person: NamedNode, graph: NamedNode, sources: list[str]) -> None:
+    def _posts(
+        self, rec: RawRecord, person: NamedNode, graph: NamedNode, sources: list[str]
+    ) -> None:
         v = rec.fields["functies"]
         items = v.data if isinstance(v.data, list) else [v]
         for item in items:
             if not isinstance(item.data, dict):
-                self.problem(rec, item.line, "functies", "elke functie is een regel '- rol: ...' met 'bij: ...'",
-                             "schrijf bijvoorbeeld '- {rol: programmamanager, bij: kennishub-leren-en-innoveren}'")
+                self.problem(
+                    rec,
+                    item.line,
+                    "functies",
+                    "elke functie is een regel '- rol: ...' met 'bij: ...'",
+                    "schrijf bijvoorbeeld '- {rol: programmamanager, bij: kennishub-leren-en-innoveren}'",
+                )
                 continue
             data: dict[str, Value] = item.data
             for key in data:
                 if key not in {f.key for f in POST_FIELDS}:
-                    self.problem(rec, data[key].line, f"functies.{key}", f"onbekend veld '{key}' in een functie",
-                                 "een functie heeft 'rol', 'bij', en eventueel 'start' en 'eind'")
+                    self.problem(
+                        rec,
+                        data[key].line,
+                        f"functies.{key}",
+                        f"onbekend veld '{key}' in een functie",
+                        "een functie heeft 'rol', 'bij', en eventueel 'start' en 'eind'",
+                    )
             if "rol" not in data or "bij" not in data:
-                self.problem(rec, item.line, "functies", "een functie noemt 'rol' en 'bij'",
-                             "vul beide in: de rol (begrip uit 'rol') en het id van de organisatie of eenheid")
+                self.problem(
+                    rec,
+                    item.line,
+                    "functies",
+                    "een functie noemt 'rol' en 'bij'",
+                    "vul beide in: de rol (begrip uit 'rol') en het id van de organisatie of eenheid",
+                )
                 continue
             rol, bij = str(data["rol"].data), str(data["bij"].data)
             post = NamedNode(f"{self.base}id/functie/{rec.id}--{rol}--{bij}")
             terms: list[tuple[Field, NamedNode | Literal]] = []
             for f in POST_FIELDS:
                 if f.key in data:
-                    t = self._term(rec, f, f"functies.{f.key}", data[f.key], "nl", KINDS_BY_NAME["persoon"])
+                    t = self._term(
+                        rec, f, f"functies.{f.key}", data[f.key], "nl", KINDS_BY_NAME["persoon"]
+                    )
                     if t is None:
                         break
                     terms.append((f, t))
@@ -451,13 +619,19 @@ class Mapper:
                 unit_label = self.entries[bij].label
                 self.out.quads += [
                     Quad(post, RDF_TYPE, self.pred("org:Post"), graph),
-                    Quad(post, self.pred("skos:prefLabel"), Literal(f"{rol_label}, {unit_label}", language="nl"), graph),
+                    Quad(
+                        post,
+                        self.pred("skos:prefLabel"),
+                        Literal(f"{rol_label}, {unit_label}", language="nl"),
+                        graph,
+                    ),
                     Quad(post, self.pred("org:heldBy"), person, graph),
                     Quad(person, self.pred("org:holds"), post, graph),
                 ]
                 self.out.quads += [Quad(post, self.pred(f.predicate), t, graph) for f, t in terms]
                 self.out.quads += [
-                    Quad(post, self.pred("prov:wasDerivedFrom"), self.entries[src].iri, graph) for src in sources
+                    Quad(post, self.pred("prov:wasDerivedFrom"), self.entries[src].iri, graph)
+                    for src in sources
                 ]
 
     def _source_graph(self, s: NamedNode, rid: str) -> None:

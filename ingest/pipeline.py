@@ -69,14 +69,24 @@ def _shown(path: Path, data: Path) -> str:
 
 def read_inputs(data: Path) -> Inputs:
     if not data.is_dir():
-        raise BuildError(f"de datamap {data} bestaat niet; geef een map met --data of KENNISGRAAF_DATA")
+        raise BuildError(
+            f"de datamap {data} bestaat niet; geef een map met --data of KENNISGRAAF_DATA"
+        )
     inp = Inputs()
     for path in sorted(data.glob("*.yaml")) + sorted(data.glob("*.yml")):
         shown = _shown(path, data)
         kind = KINDS_BY_FILE.get(path.name)
         if kind is None:
-            inp.problems.append(Problem(shown, None, None, None, f"onbekend bestand '{path.name}'",
-                                        "gebruik een van: " + ", ".join(sorted(KINDS_BY_FILE))))
+            inp.problems.append(
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    None,
+                    f"onbekend bestand '{path.name}'",
+                    "gebruik een van: " + ", ".join(sorted(KINDS_BY_FILE)),
+                )
+            )
             continue
         recs, probs = read_yaml(path, shown)
         inp.records[kind] = recs
@@ -93,9 +103,16 @@ def read_inputs(data: Path) -> Inputs:
             if path.suffix in RDF_FORMATS:
                 inp.rdf_files.append(path)
             elif path.is_file() and path.name != "README.md":
-                inp.problems.append(Problem(_shown(path, data), None, None, None,
-                                            f"onbekend RDF-formaat '{path.suffix}'",
-                                            "gebruik .ttl, .nt, .nq of .trig"))
+                inp.problems.append(
+                    Problem(
+                        _shown(path, data),
+                        None,
+                        None,
+                        None,
+                        f"onbekend RDF-formaat '{path.suffix}'",
+                        "gebruik .ttl, .nt, .nq of .trig",
+                    )
+                )
     return inp
 
 
@@ -126,8 +143,16 @@ def _load_rdf(store: ox.Store, path: Path, data: Path, base: str) -> list[Proble
         store.bulk_load(path=str(path), format=fmt, base_iri=base, to_graph=to_graph_)
     except SyntaxError as e:
         msg = str(e.args[0]) if e.args else str(e)
-        return [Problem(_shown(path, data), e.lineno, None, None, f"RDF-syntaxfout: {msg}",
-                        "herstel het bestand op die regel; controleer het met een RDF-validator")]
+        return [
+            Problem(
+                _shown(path, data),
+                e.lineno,
+                None,
+                None,
+                f"RDF-syntaxfout: {msg}",
+                "herstel het bestand op die regel; controleer het met een RDF-validator",
+            )
+        ]
     return []
 
 
@@ -138,8 +163,9 @@ def _validate(store: ox.Store, base: str, validator: str, threads: int) -> list[
     return validate_store(store, compile_shapes(shapes), threads=threads)
 
 
-def _problems(results: list[Result], store: ox.Store, mapped: Mapped, inp: Inputs, data: Path,
-              base: str) -> list[Problem]:
+def _problems(
+    results: list[Result], store: ox.Store, mapped: Mapped, inp: Inputs, data: Path, base: str
+) -> list[Problem]:
     graph_files = {rdf_graph(base, p).value: _shown(p, data) for p in inp.rdf_files}
     subject_graphs: dict[str, str] = {}
     for r in results:
@@ -148,8 +174,9 @@ def _problems(results: list[Result], store: ox.Store, mapped: Mapped, inp: Input
                 if isinstance(q.graph_name, ox.NamedNode):
                     subject_graphs[r.focus] = q.graph_name.value
                     break
-    expand = {c: iri for c, iri in _curies(base).items()}
-    return to_problems(results, shapes_graph(base), mapped.origins, graph_files, expand, subject_graphs)
+    return to_problems(
+        results, shapes_graph(base), mapped.origins, graph_files, _curies(base), subject_graphs
+    )
 
 
 def _curies(base: str) -> dict[str, str]:
@@ -179,7 +206,7 @@ class _HashWriter:
 def checksum(store: ox.Store) -> str:
     """SHA-256 of the N-Quads dump, streamed: the same content gives the same checksum."""
     w = _HashWriter()
-    store.dump(w, format=ox.RdfFormat.N_QUADS)
+    store.dump(w, format=ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
     return w.h.hexdigest()
 
 
@@ -202,39 +229,23 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
     if mapped.problems:
         raise DataError(mapped.problems, "omzetten naar RDF")
     step("map")
-    progress(f"{inp.count} records omgezet naar {len(mapped.quads)} triples"
-             + (f"; {len(inp.rdf_files)} RDF-bestand(en)" if inp.rdf_files else ""))
+    progress(
+        f"{inp.count} records omgezet naar {len(mapped.quads)} triples"
+        + (f"; {len(inp.rdf_files)} RDF-bestand(en)" if inp.rdf_files else "")
+    )
 
-    build_dir: Path | None = None
-    if publish:
-        settings.store.mkdir(parents=True, exist_ok=True)
-        build_dir = release.new_build_dir(settings.store)
-        store = ox.Store(str(build_dir))
-    else:
-        store = ox.Store()
+    if not publish:
+        triples, digest = _fill_and_check(ox.Store(), settings, mapped, inp, progress, step)
+        return Outcome(None, triples, inp.count, digest, None, seconds)
+
+    settings.store.mkdir(parents=True, exist_ok=True)
+    build_dir = release.new_build_dir(settings.store)
     try:
-        store.bulk_extend(vocabulary_quads(base))
-        store.bulk_extend(mapped.quads)
-        problems: list[Problem] = []
-        for path in inp.rdf_files:
-            progress(f"laden van {_shown(path, data)} ...")
-            problems += _load_rdf(store, path, data, base)
-        if problems:
-            raise DataError(problems, "laden van RDF-bestanden")
-        step("load")
-        triples = len(store)
-        progress(f"valideren van {triples} triples tegen shapes/ ({settings.validator}) ...")
-        results = _validate(store, base, settings.validator, settings.threads)
-        step("validate")
-        if results:
-            raise DataError(_problems(results, store, mapped, inp, data, base), "validatie (SHACL)")
-        progress("geen overtredingen")
-        digest = checksum(store)
-        if not publish or build_dir is None:
-            return Outcome(None, triples, inp.count, digest, None, seconds)
+        store = ox.Store(str(build_dir))
+        triples, digest = _fill_and_check(store, settings, mapped, inp, progress, step)
         store.flush()
         store.optimize()
-        del store
+        del store  # close the directory before it is renamed into place
         gc.collect()
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         release_id = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{digest[:8]}"
@@ -247,18 +258,42 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
             "base_iri": base,
         }
         path = release.publish(settings.store, build_dir, release_id, meta, settings.keep_releases)
-        step("publish")
-        progress(f"release {release_id} is nu actief ({path})")
-        return Outcome(release_id, triples, inp.count, digest, path, seconds)
     except BaseException:
-        if build_dir is not None:
-            try:
-                del store
-            except NameError:
-                pass
-            gc.collect()
-            release.discard(build_dir)
+        gc.collect()  # drop the half-built store before its directory goes
+        release.discard(build_dir)
         raise
+    step("publish")
+    progress(f"release {release_id} is nu actief ({path})")
+    return Outcome(release_id, triples, inp.count, digest, path, seconds)
+
+
+def _fill_and_check(
+    store: ox.Store,
+    settings: BuildSettings,
+    mapped: Mapped,
+    inp: Inputs,
+    progress: Progress,
+    step: Callable[[str], None],
+) -> tuple[int, str]:
+    """Load everything into ``store`` and validate it; raises DataError on any problem."""
+    data, base = settings.data, settings.base_iri
+    store.bulk_extend(vocabulary_quads(base))
+    store.bulk_extend(mapped.quads)
+    problems: list[Problem] = []
+    for path in inp.rdf_files:
+        progress(f"laden van {_shown(path, data)} ...")
+        problems += _load_rdf(store, path, data, base)
+    if problems:
+        raise DataError(problems, "laden van RDF-bestanden")
+    step("load")
+    triples = len(store)
+    progress(f"valideren van {triples} triples tegen shapes/ ({settings.validator}) ...")
+    results = _validate(store, base, settings.validator, settings.threads)
+    step("validate")
+    if results:
+        raise DataError(_problems(results, store, mapped, inp, data, base), "validatie (SHACL)")
+    progress("geen overtredingen")
+    return triples, checksum(store)
 
 
 def build(settings: BuildSettings, progress: Progress = _quiet) -> Outcome:

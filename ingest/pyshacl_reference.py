@@ -30,10 +30,26 @@ def to_graph(quads: Iterable[ox.Quad]) -> Graph:
     return g
 
 
-COMPONENT = {str(SH[name + "ConstraintComponent"]): name for name in (
-    "MinCount MaxCount Datatype Class NodeKind Pattern In HasValue LanguageIn UniqueLang "
-    "MinInclusive Or Node QualifiedMinCount QualifiedMaxCount"
-).split()}
+COMPONENT = {
+    str(SH[name + "ConstraintComponent"]): name
+    for name in [
+        "MinCount",
+        "MaxCount",
+        "Datatype",
+        "Class",
+        "NodeKind",
+        "Pattern",
+        "In",
+        "HasValue",
+        "LanguageIn",
+        "UniqueLang",
+        "MinInclusive",
+        "Or",
+        "Node",
+        "QualifiedMinCount",
+        "QualifiedMaxCount",
+    ]
+}
 
 
 def _name(term: object) -> str:
@@ -58,22 +74,37 @@ def _to_ox(lit: Literal) -> ox.Literal:
 
 
 def pyshacl_results(data: Graph, shapes: Graph) -> list[Result]:
-    _conforms, report, _text = validate(data, shacl_graph=shapes, inference="none", advanced=False,
-                                        allow_warnings=True)
+    _conforms, report, _text = validate(
+        data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True
+    )
     assert isinstance(report, Graph)
     out = set()
-    for r in report.subjects(RDF.type, SH.ValidationResult):
+    top = [
+        r
+        for rep in report.subjects(RDF.type, SH.ValidationReport)
+        for r in report.objects(rep, SH.result)
+    ]
+    for r in top:  # nested sh:node results sit under sh:detail and are not reported separately
         comp = str(report.value(r, SH.sourceConstraintComponent))
         value = report.value(r, SH.value)
-        out.add(Result(
-            _name(report.value(r, SH.focusNode)),
-            str(report.value(r, SH.resultPath)),
-            None if value is None or comp.endswith(("MinCountConstraintComponent", "HasValueConstraintComponent",
-                                                    "QualifiedMinCountConstraintComponent",
-                                                    "QualifiedMaxCountConstraintComponent",
-                                                    "MaxCountConstraintComponent"))
-            else _name(value),
-            str(report.value(r, SH.sourceShape)),
-            COMPONENT.get(comp, comp),
-        ))
+        out.add(
+            Result(
+                _name(report.value(r, SH.focusNode)),
+                str(report.value(r, SH.resultPath)),
+                None
+                if value is None
+                or comp.endswith(
+                    (
+                        "MinCountConstraintComponent",
+                        "HasValueConstraintComponent",
+                        "QualifiedMinCountConstraintComponent",
+                        "QualifiedMaxCountConstraintComponent",
+                        "MaxCountConstraintComponent",
+                    )
+                )
+                else _name(value),
+                str(report.value(r, SH.sourceShape)),
+                COMPONENT.get(comp, comp),
+            )
+        )
     return sorted(out, key=lambda r: (r.focus, r.shape, r.value or ""))

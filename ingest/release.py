@@ -74,11 +74,11 @@ def list_releases(root: Path) -> list[dict[str, Any]]:
     rel = releases_dir(root)
     if not rel.is_dir():
         return []
-    out = []
-    for meta in sorted(rel.glob("*.json")):
+    found = []
+    for meta in rel.glob("*.json"):
         if (rel / meta.stem).is_dir():
-            out.append(json.loads(meta.read_text()))
-    return sorted(out, key=lambda m: m["created"])
+            found.append((meta.stat().st_mtime_ns, json.loads(meta.read_text())))
+    return [m for _t, m in sorted(found, key=lambda x: (x[0], x[1]["id"]))]
 
 
 def prune(root: Path, keep: int) -> None:

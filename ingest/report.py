@@ -50,10 +50,20 @@ def to_problems(
         value = f" (waarde: {r.value})" if r.value is not None else ""
         shape_name = str(URIRef(r.shape)).rsplit("/", 1)[-1]
         if origin is not None:
-            problems.append(Problem(origin.file, origin.line, origin.record, fld, msg + value,
-                                    f"regel {shape_name} in shapes/"))
+            problems.append(
+                Problem(
+                    origin.file,
+                    origin.line,
+                    origin.record,
+                    fld,
+                    msg + value,
+                    f"regel {shape_name} in shapes/",
+                )
+            )
         else:
             graph = (subject_graphs or {}).get(r.focus, "")
             file = graph_files.get(graph, "data/")
-            problems.append(Problem(file, None, r.focus, fld, msg + value, f"regel {shape_name} in shapes/"))
+            problems.append(
+                Problem(file, None, r.focus, fld, msg + value, f"regel {shape_name} in shapes/")
+            )
     return problems

@@ -65,14 +65,44 @@ def _flat(item: dict[str, Any], file: str, index: int) -> RorOrg:
     )
 
 
+def _v1(rec: dict[str, Any], file: str, index: int) -> RorOrg:
+    labels: list[tuple[str, str | None, list[str]]] = [(rec["name"], None, ["ror_display"])]
+    labels += [(x["label"], x.get("iso639"), ["label"]) for x in rec.get("labels", [])]
+    labels += [(a, None, ["alias"]) for a in rec.get("aliases", [])]
+    labels += [(a, None, ["acronym"]) for a in rec.get("acronyms", [])]
+    wikidata = (rec.get("external_ids") or {}).get("Wikidata") or {}
+    addresses = rec.get("addresses") or []
+    return RorOrg(
+        file=file,
+        index=index,
+        ror_id=rec["id"],
+        name=rec["name"],
+        labels=labels,
+        types=[t.lower() for t in rec.get("types", [])],
+        status=rec.get("status", "active"),
+        established=rec.get("established"),
+        city=addresses[0].get("city") if addresses else None,
+        links=list(rec.get("links", [])),
+        wikidata=wikidata.get("preferred") or (wikidata.get("all") or [None])[0],
+        relationships=[(r["type"].lower(), r["id"]) for r in rec.get("relationships", [])],
+    )
+
+
 def _full(item: dict[str, Any], file: str, index: int) -> RorOrg:
     rec = item["record"]
+    if "names" not in rec:  # ROR schema v1
+        return _v1(rec, file, index)
     names = rec.get("names", [])
-    display = next((n["value"] for n in names if "ror_display" in n.get("types", [])), names[0]["value"])
+    display = next(
+        (n["value"] for n in names if "ror_display" in n.get("types", [])), names[0]["value"]
+    )
     locs = rec.get("locations") or []
     wikidata = next(
-        (e.get("preferred") or (e.get("all") or [None])[0] for e in rec.get("external_ids", [])
-         if e.get("type") == "wikidata"),
+        (
+            e.get("preferred") or (e.get("all") or [None])[0]
+            for e in rec.get("external_ids", [])
+            if e.get("type") == "wikidata"
+        ),
         None,
     )
     return RorOrg(
@@ -95,16 +125,32 @@ def read_ror(path: Path, shown: str) -> tuple[list[RorOrg], list[Problem]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
-        return [], [Problem(shown, e.lineno, None, None, f"JSON-syntaxfout: {e.msg}",
-                            "herstel het bestand of haal een nieuwe kopie uit de ROR-dump")]
+        return [], [
+            Problem(
+                shown,
+                e.lineno,
+                None,
+                None,
+                f"JSON-syntaxfout: {e.msg}",
+                "herstel het bestand of haal een nieuwe kopie uit de ROR-dump",
+            )
+        ]
     orgs: list[RorOrg] = []
     problems: list[Problem] = []
     for i, item in enumerate(data):
         try:
             orgs.append(_full(item, shown, i) if "record" in item else _flat(item, shown, i))
         except (KeyError, IndexError, TypeError) as e:
-            problems.append(Problem(shown, None, f"#{i}", None, f"ROR-record {i} mist het veld {e}",
-                                    "gebruik ROR-records in het v2-formaat"))
+            problems.append(
+                Problem(
+                    shown,
+                    None,
+                    f"#{i}",
+                    None,
+                    f"ROR-record {i} is onvolledig ({type(e).__name__}: {e})",
+                    "gebruik ROR-records in het v2-formaat",
+                )
+            )
     return orgs, problems
 
 
@@ -136,11 +182,17 @@ class RorMapper:
                 other = self.m.entries[slug]
                 rec = other.record
                 where = f"{rec.file}:{rec.line}" if rec else org.file
-                self.m.out.problems.append(Problem(
-                    where.rsplit(":", 1)[0] if rec else org.file, rec.line if rec else None, slug, "ror",
-                    f"het id '{slug}' is ook de naam van ROR-organisatie {org.ror_id}",
-                    f"als het dezelfde organisatie is: zet 'ror: {org.ror_id}' in het record; "
-                    "anders: kies een ander id"))
+                self.m.out.problems.append(
+                    Problem(
+                        where.rsplit(":", 1)[0] if rec else org.file,
+                        rec.line if rec else None,
+                        slug,
+                        "ror",
+                        f"het id '{slug}' is ook de naam van ROR-organisatie {org.ror_id}",
+                        f"als het dezelfde organisatie is: zet 'ror: {org.ror_id}' in het record; "
+                        "anders: kies een ander id",
+                    )
+                )
                 continue
             iri = NamedNode(iris.entity_iri(self.m.base, "organisatie", slug))
             self.m.entries[slug] = Entry("organisatie", iri, org.name, None)
@@ -150,9 +202,16 @@ class RorMapper:
         g = self.graph
         source = self.m.entries.get(ROR_SOURCE)
         if source is None and orgs:
-            self.m.out.problems.append(Problem(
-                orgs[0].file, None, None, None, "de bron 'ror' ontbreekt in bronnen.yaml",
-                "voeg een bron met 'id: ror' toe (soort: dataset) zodat de ROR-organisaties een herkomst hebben"))
+            self.m.out.problems.append(
+                Problem(
+                    orgs[0].file,
+                    None,
+                    None,
+                    None,
+                    "de bron 'ror' ontbreekt in bronnen.yaml",
+                    "voeg een bron met 'id: ror' toe (soort: dataset) zodat de ROR-organisaties een herkomst hebben",
+                )
+            )
             return
         q = self.m.out.quads
         p = self.m.pred
@@ -162,7 +221,9 @@ class RorMapper:
             if s is None or org.ror_id in seen:
                 continue
             seen.add(org.ror_id)
-            self.m.out.origins.setdefault(s.value, Origin(org.file, None, f"{org.ror_id} ({org.name})"))
+            self.m.out.origins.setdefault(
+                s.value, Origin(org.file, None, f"{org.ror_id} ({org.name})")
+            )
             q.append(Quad(s, RDF_TYPE, p("org:Organization"), g))
             q.append(Quad(s, RDF_TYPE, p("schema:Organization"), g))
             if "education" in org.types:
@@ -171,11 +232,25 @@ class RorMapper:
             q += self._labels(s, org, g)
             q.append(Quad(s, p("schema:sameAs"), NamedNode(org.ror_id), g))
             if org.wikidata:
-                q.append(Quad(s, p("schema:sameAs"), NamedNode(f"http://www.wikidata.org/entity/{org.wikidata}"), g))
+                q.append(
+                    Quad(
+                        s,
+                        p("schema:sameAs"),
+                        NamedNode(f"http://www.wikidata.org/entity/{org.wikidata}"),
+                        g,
+                    )
+                )
             if org.city:
                 q.append(Quad(s, p("kg:city"), Literal(org.city), g))
             if org.established:
-                q.append(Quad(s, p("schema:foundingDate"), Literal(str(org.established), datatype=XSD_GYEAR), g))
+                q.append(
+                    Quad(
+                        s,
+                        p("schema:foundingDate"),
+                        Literal(str(org.established), datatype=XSD_GYEAR),
+                        g,
+                    )
+                )
             for link in org.links:
                 if link.startswith(("http://", "https://")) and "wikipedia.org" not in link:
                     try:
@@ -193,7 +268,9 @@ class RorMapper:
                 o = self.by_ror.get(target)
                 if o is None:
                     continue
-                pred = {"parent": "org:subOrganizationOf", "child": "org:hasSubOrganization"}.get(rel, "org:linkedTo")
+                pred = {"parent": "org:subOrganizationOf", "child": "org:hasSubOrganization"}.get(
+                    rel, "org:linkedTo"
+                )
                 q.append(Quad(s, p(pred), o, g))
             assert source is not None
             d = NamedNode(f"{s.value}#ror")

@@ -12,9 +12,13 @@ from ontology.namespaces import CANONICAL_BASE
 
 
 class BuildSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KENNISGRAAF_", env_ignore_empty=True, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="KENNISGRAAF_", env_ignore_empty=True, extra="ignore"
+    )
 
-    data: Path = Field(Path("data"), description="folder with the curated records and external data")
+    data: Path = Field(
+        Path("data"), description="folder with the curated records and external data"
+    )
     store: Path = Field(Path("store"), description="folder that holds the releases of the store")
     base_iri: str = Field(CANONICAL_BASE, description="base of every IRI the project mints")
     validator: Literal["sparql", "pyshacl"] = Field("sparql", description="SHACL engine")

@@ -21,8 +21,9 @@ import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Store
 from rdflib import RDF, BNode, Graph, URIRef
 from rdflib import Literal as RLiteral
 from rdflib.collection import Collection
@@ -32,18 +33,44 @@ SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 HANDLED = {
-    SH.path, SH.minCount, SH.maxCount, SH.datatype, SH["class"], SH.nodeKind, SH.pattern, SH["in"],
-    SH.hasValue, SH.languageIn, SH.uniqueLang, SH.minInclusive, SH["or"], SH.node,
-    SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount,
+    SH.path,
+    SH.minCount,
+    SH.maxCount,
+    SH.datatype,
+    SH["class"],
+    SH.nodeKind,
+    SH.pattern,
+    SH["in"],
+    SH.hasValue,
+    SH.languageIn,
+    SH.uniqueLang,
+    SH.minInclusive,
+    SH["or"],
+    SH.node,
+    SH.qualifiedValueShape,
+    SH.qualifiedMinCount,
+    SH.qualifiedMaxCount,
     # annotations
-    SH.message, SH.name, SH.description, SH.severity, SH.order, SH.group, RDF.type,
+    SH.message,
+    SH.name,
+    SH.description,
+    SH.severity,
+    SH.order,
+    SH.group,
+    RDF.type,
     URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
     URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
 }
 
 
 NODE_HANDLED = {
-    SH.targetClass, SH.property, RDF.type, SH.name, SH.description, SH.message, SH.severity,
+    SH.targetClass,
+    SH.property,
+    RDF.type,
+    SH.name,
+    SH.description,
+    SH.message,
+    SH.severity,
     URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
     URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
     URIRef("http://www.w3.org/2000/01/rdf-schema#isDefinedBy"),
@@ -72,7 +99,7 @@ class Result:
     component: str
 
 
-def _n3(term: object) -> str:
+def _n3(term: Any) -> str:
     if isinstance(term, URIRef):
         return f"<{term}>"
     if isinstance(term, RLiteral):
@@ -85,8 +112,8 @@ def _n3(term: object) -> str:
     raise UnsupportedShape(f"cannot use {term!r} in a compiled shape")
 
 
-def _list(g: Graph, head: object) -> list[object]:
-    return list(Collection(g, head))  # type: ignore[arg-type]
+def _list(g: Graph, head: Any) -> list[Any]:
+    return list(Collection(g, head))
 
 
 class Compiler:
@@ -104,12 +131,12 @@ class Compiler:
                     checks += self._property(prop, target)
         return checks
 
-    def _property(self, prop: object, target: object) -> list[Check]:
+    def _property(self, prop: Any, target: Any) -> list[Check]:
         g = self.g
-        for p, _o in g.predicate_objects(prop):  # type: ignore[arg-type]
+        for p, _o in g.predicate_objects(prop):
             if p not in HANDLED:
                 raise UnsupportedShape(f"{prop}: {p} is not supported by the SPARQL validator")
-        path = g.value(prop, SH.path)  # type: ignore[arg-type]
+        path = g.value(prop, SH.path)
         if not isinstance(path, URIRef):
             raise UnsupportedShape(f"{prop}: only predicate paths are supported")
         shape = str(prop)
@@ -126,70 +153,78 @@ class Compiler:
 
         def count_having(component: str, cond: str, having: str) -> None:
             inner = f"OPTIONAL {{ ?f {P} ?v . {cond} }}"
-            q = (f"SELECT ?f WHERE {{ {focus} {inner} }} GROUP BY ?f HAVING({having})")
+            q = f"SELECT ?f WHERE {{ {focus} {inner} }} GROUP BY ?f HAVING({having})"
             out.append(Check(shape, str(path), component, q, str(target)))
 
-        if (n := g.value(prop, SH.minCount)) is not None:  # type: ignore[arg-type]
+        if (n := g.value(prop, SH.minCount)) is not None:
             if int(n) == 1:
                 add("MinCount", f"FILTER NOT EXISTS {{ ?f {P} ?any }}", "?f")
             else:
                 count_having("MinCount", "", f"COUNT(DISTINCT ?v) < {int(n)}")
-        if (n := g.value(prop, SH.maxCount)) is not None:  # type: ignore[arg-type]
+        if (n := g.value(prop, SH.maxCount)) is not None:
             count_having("MaxCount", "", f"COUNT(DISTINCT ?v) > {int(n)}")
-        if (d := g.value(prop, SH.datatype)) is not None:  # type: ignore[arg-type]
+        if (d := g.value(prop, SH.datatype)) is not None:
             value_check("Datatype", f"!{self._datatype_ok('?v', d)}")
-        if (c := g.value(prop, SH["class"])) is not None:  # type: ignore[arg-type]
+        if (c := g.value(prop, SH["class"])) is not None:
             value_check("Class", f"!{self._class_ok('?v', c)}")
-        if (k := g.value(prop, SH.nodeKind)) is not None:  # type: ignore[arg-type]
+        if (k := g.value(prop, SH.nodeKind)) is not None:
             value_check("NodeKind", f"!{self._nodekind_ok('?v', k)}")
-        if (pat := g.value(prop, SH.pattern)) is not None:  # type: ignore[arg-type]
-            if g.value(prop, SH.flags) is not None:  # type: ignore[arg-type]
+        if (pat := g.value(prop, SH.pattern)) is not None:
+            if g.value(prop, SH.flags) is not None:
                 raise UnsupportedShape(f"{prop}: sh:flags")
             value_check("Pattern", f"isBlank(?v) || !REGEX(STR(?v), {json.dumps(str(pat))})")
-        if (lst := g.value(prop, SH["in"])) is not None:  # type: ignore[arg-type]
+        if (lst := g.value(prop, SH["in"])) is not None:
             alts = " || ".join(f"sameTerm(?v, {_n3(x)})" for x in _list(g, lst))
             value_check("In", f"!({alts or 'false'})")
-        for hv in g.objects(prop, SH.hasValue):  # type: ignore[arg-type]
+        for hv in g.objects(prop, SH.hasValue):
             add("HasValue", f"FILTER NOT EXISTS {{ ?f {P} {_n3(hv)} }}", "?f")
-        if (lst := g.value(prop, SH.languageIn)) is not None:  # type: ignore[arg-type]
+        if (lst := g.value(prop, SH.languageIn)) is not None:
             value_check("LanguageIn", f"!{self._lang_ok('?v', lst)}")
-        if g.value(prop, SH.uniqueLang) == RLiteral(True):  # type: ignore[arg-type]
-            q = (f"SELECT ?f (SAMPLE(?l) AS ?v) WHERE {{ {focus} ?f {P} ?x . BIND(LANG(?x) AS ?l) "
-                 f"FILTER(?l != \"\") }} GROUP BY ?f ?l HAVING(COUNT(DISTINCT ?x) > 1)")
+        if g.value(prop, SH.uniqueLang) == RLiteral(True):
+            q = (
+                f"SELECT ?f (SAMPLE(?l) AS ?v) WHERE {{ {focus} ?f {P} ?x . BIND(LANG(?x) AS ?l) "
+                f'FILTER(?l != "") }} GROUP BY ?f ?l HAVING(COUNT(DISTINCT ?x) > 1)'
+            )
             out.append(Check(shape, str(path), "UniqueLang", q, str(target)))
-        if (mi := g.value(prop, SH.minInclusive)) is not None:  # type: ignore[arg-type]
+        if (mi := g.value(prop, SH.minInclusive)) is not None:
             value_check("MinInclusive", f"!COALESCE(?v >= {_n3(mi)}, false)")
-        if (lst := g.value(prop, SH["or"])) is not None:  # type: ignore[arg-type]
-            alts = []
+        if (lst := g.value(prop, SH["or"])) is not None:
+            or_alts: list[str] = []
             for member in _list(g, lst):
-                if (d := g.value(member, SH.datatype)) is not None:  # type: ignore[arg-type]
-                    alts.append(self._datatype_ok("?v", d))
-                elif (c := g.value(member, SH["class"])) is not None:  # type: ignore[arg-type]
-                    alts.append(self._class_ok("?v", c))
+                if (dt := g.value(member, SH.datatype)) is not None:
+                    or_alts.append(self._datatype_ok("?v", dt))
+                elif (cl := g.value(member, SH["class"])) is not None:
+                    or_alts.append(self._class_ok("?v", cl))
                 else:
                     raise UnsupportedShape(f"{prop}: sh:or members must be sh:datatype or sh:class")
-            value_check("Or", f"!({' || '.join(alts)})")
-        if (node := g.value(prop, SH.node)) is not None:  # type: ignore[arg-type]
+            value_check("Or", f"!({' || '.join(or_alts)})")
+        if (node := g.value(prop, SH.node)) is not None:
             conds = []
             for inner in g.objects(node, SH.property):
-                ip = g.value(inner, SH.path)
-                hv = g.value(inner, SH.hasValue)
-                if ip is None or hv is None:
-                    raise UnsupportedShape(f"{node}: sh:node shapes may only hold sh:hasValue properties")
-                conds.append(f"NOT EXISTS {{ ?v <{ip}> {_n3(hv)} }}")
+                inner_path = g.value(inner, SH.path)
+                inner_value = g.value(inner, SH.hasValue)
+                if inner_path is None or inner_value is None:
+                    raise UnsupportedShape(
+                        f"{node}: sh:node shapes may only hold sh:hasValue properties"
+                    )
+                conds.append(f"NOT EXISTS {{ ?v <{inner_path}> {_n3(inner_value)} }}")
             value_check("Node", " || ".join(conds) or "false")
-        if (qvs := g.value(prop, SH.qualifiedValueShape)) is not None:  # type: ignore[arg-type]
+        if (qvs := g.value(prop, SH.qualifiedValueShape)) is not None:
             cond = self._qualified_cond(qvs)
-            if (n := g.value(prop, SH.qualifiedMinCount)) is not None:  # type: ignore[arg-type]
-                count_having("QualifiedMinCount", f"FILTER({cond})", f"COUNT(DISTINCT ?v) < {int(n)}")
-            if (n := g.value(prop, SH.qualifiedMaxCount)) is not None:  # type: ignore[arg-type]
-                count_having("QualifiedMaxCount", f"FILTER({cond})", f"COUNT(DISTINCT ?v) > {int(n)}")
+            if (n := g.value(prop, SH.qualifiedMinCount)) is not None:
+                count_having(
+                    "QualifiedMinCount", f"FILTER({cond})", f"COUNT(DISTINCT ?v) < {int(n)}"
+                )
+            if (n := g.value(prop, SH.qualifiedMaxCount)) is not None:
+                count_having(
+                    "QualifiedMaxCount", f"FILTER({cond})", f"COUNT(DISTINCT ?v) > {int(n)}"
+                )
         return out
 
-    def _qualified_cond(self, qvs: object) -> str:
+    def _qualified_cond(self, qvs: Any) -> str:
         g = self.g
         conds = []
-        for p, o in g.predicate_objects(qvs):  # type: ignore[arg-type]
+        for p, o in g.predicate_objects(qvs):
             if p == SH.languageIn:
                 conds.append(self._lang_ok("?v", o))
             elif p == SH.datatype:
@@ -200,15 +235,15 @@ class Compiler:
                 raise UnsupportedShape(f"qualified value shape: {p} is not supported")
         return " && ".join(conds) or "true"
 
-    def _datatype_ok(self, v: str, d: object) -> str:
+    def _datatype_ok(self, v: str, d: Any) -> str:
         if d == RDF.langString:
-            return f"(isLiteral({v}) && LANG({v}) != \"\")"
-        return f"(isLiteral({v}) && sameTerm(DATATYPE({v}), <{d}>) && LANG({v}) = \"\")"
+            return f'(isLiteral({v}) && LANG({v}) != "")'
+        return f'(isLiteral({v}) && sameTerm(DATATYPE({v}), <{d}>) && LANG({v}) = "")'
 
-    def _class_ok(self, v: str, c: object) -> str:
+    def _class_ok(self, v: str, c: Any) -> str:
         return f"EXISTS {{ VALUES ?cc {{ {{CLASSES:{c}}} }} {v} {TYPE} ?cc }}"
 
-    def _nodekind_ok(self, v: str, k: object) -> str:
+    def _nodekind_ok(self, v: str, k: Any) -> str:
         return {
             SH.IRI: f"isIRI({v})",
             SH.Literal: f"isLiteral({v})",
@@ -216,17 +251,23 @@ class Compiler:
             SH.BlankNodeOrIRI: f"(isBlank({v}) || isIRI({v}))",
             SH.IRIOrLiteral: f"(isIRI({v}) || isLiteral({v}))",
             SH.BlankNodeOrLiteral: f"(isBlank({v}) || isLiteral({v}))",
-        }[k]  # type: ignore[index]
+        }[k]
 
-    def _lang_ok(self, v: str, lst: object) -> str:
+    def _lang_ok(self, v: str, lst: Any) -> str:
         langs = [str(x) for x in _list(self.g, lst)]
         alts = " || ".join(f"langMatches(LANG({v}), {json.dumps(lang)})" for lang in langs)
         return f"(isLiteral({v}) && ({alts or 'false'}))"
 
 
+def _solutions(store: Store, query: str) -> QuerySolutions:
+    res = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(res, QuerySolutions)
+    return res
+
+
 def _subclasses(store: Store, cls: str) -> list[str]:
     q = f"SELECT DISTINCT ?c WHERE {{ ?c {SUBCLASS}* <{cls}> }}"
-    found = [sol["c"].value for sol in store.query(q, use_default_graph_as_union=True)]  # type: ignore[union-attr, index]
+    found = [sol["c"].value for sol in _solutions(store, q)]
     return sorted(set(found) | {cls})
 
 
@@ -244,7 +285,7 @@ def _fill_classes(query: str, target: str, closure: dict[str, list[str]], store:
     return query
 
 
-def _term(t: object) -> str | None:
+def _term(t: Any) -> str | None:
     if t is None:
         return None
     if isinstance(t, NamedNode):
@@ -264,10 +305,10 @@ def validate_store(store: Store, checks: Iterable[Check], threads: int = 2) -> l
     def run(item: tuple[Check, str]) -> list[Result]:
         check, query = item
         rows = []
-        for sol in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
-            f = sol["f"]  # type: ignore[index]
+        for sol in _solutions(store, query):
+            f = sol["f"]
             try:
-                v = sol["v"]  # type: ignore[index]
+                v = sol["v"]
             except KeyError:
                 v = None
             rows.append(Result(_term(f) or "", check.path, _term(v), check.shape, check.component))

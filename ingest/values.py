@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from pyoxigraph import Literal, NamedNode
@@ -36,12 +37,17 @@ _DURATION_RE = re.compile(
 )
 
 DATE_HINT = "schrijf een datum als JJJJ-MM-DD (2023-05-11), JJJJ-MM (2023-05) of JJJJ (2023)"
-AMOUNT_HINT = "schrijf een bedrag als '€ 603.000.000' of 'EUR 603000000' (euro, punt voor duizendtallen)"
+AMOUNT_HINT = (
+    "schrijf een bedrag als '€ 603.000.000' of 'EUR 603000000' (euro, punt voor duizendtallen)"
+)
 
 
 def text(value: object, language: str = "nl") -> Literal:
-    if isinstance(value, bool) or isinstance(value, (list, dict)) or value is None:
-        raise BadValue("verwacht een tekst", "schrijf de tekst na de dubbele punt, tussen aanhalingstekens als er een ':' in staat")
+    if isinstance(value, (bool, list, dict)) or value is None:
+        raise BadValue(
+            "verwacht een tekst",
+            "schrijf de tekst na de dubbele punt, tussen aanhalingstekens als er een ':' in staat",
+        )
     s = " ".join(str(value).split())
     if not s:
         raise BadValue("de tekst is leeg", "vul een tekst in of laat het veld weg")
@@ -97,7 +103,9 @@ def integer(value: object) -> Literal:
     if isinstance(value, bool) or not (
         isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
     ):
-        raise BadValue(f"'{value}' is geen geheel getal", "schrijf alleen cijfers, bijvoorbeeld 200")
+        raise BadValue(
+            f"'{value}' is geen geheel getal", "schrijf alleen cijfers, bijvoorbeeld 200"
+        )
     n = int(value)
     if n < 0:
         raise BadValue(f"'{value}' is negatief", "schrijf een getal van 0 of meer")
@@ -106,7 +114,9 @@ def integer(value: object) -> Literal:
 
 def duration(value: object) -> Literal:
     if not isinstance(value, str) or not _DURATION_RE.match(value.strip()):
-        raise BadValue(f"'{value}' is geen duur", "schrijf een ISO 8601-duur, bijvoorbeeld PT7M voor 7 minuten")
+        raise BadValue(
+            f"'{value}' is geen duur", "schrijf een ISO 8601-duur, bijvoorbeeld PT7M voor 7 minuten"
+        )
     return Literal(value.strip(), datatype=XSD_DURATION)
 
 
@@ -115,21 +125,28 @@ def email(value: object) -> NamedNode:
     if s.startswith("mailto:"):
         s = s[len("mailto:") :]
     if not _EMAIL_RE.match(s):
-        raise BadValue(f"'{value}' is geen e-mailadres", "schrijf een adres als naam@organisatie.nl")
+        raise BadValue(
+            f"'{value}' is geen e-mailadres", "schrijf een adres als naam@organisatie.nl"
+        )
     return NamedNode("mailto:" + s)
 
 
 def url(value: object) -> NamedNode:
     s = value.strip() if isinstance(value, str) else ""
     if not _URL_RE.match(s):
-        raise BadValue(f"'{value}' is geen webadres", "schrijf een volledig adres dat begint met https://")
+        raise BadValue(
+            f"'{value}' is geen webadres", "schrijf een volledig adres dat begint met https://"
+        )
     try:
         return NamedNode(s)
     except ValueError:
-        raise BadValue(f"'{value}' is geen geldig webadres", "controleer het adres op spaties en vreemde tekens") from None
+        raise BadValue(
+            f"'{value}' is geen geldig webadres",
+            "controleer het adres op spaties en vreemde tekens",
+        ) from None
 
 
-PARSERS = {
+PARSERS: dict[str, Callable[[object], NamedNode | Literal]] = {
     "date": date,
     "amount": amount,
     "integer": integer,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -18,10 +19,32 @@ def _files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.ttl"))
 
 
-def _rebase_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, base: str):  # type: ignore[no-untyped-def]
-    if isinstance(term, ox.NamedNode) and base != CANONICAL_BASE and term.value.startswith(CANONICAL_BASE):
+def _rebase_term(term: Any, base: str) -> Any:
+    if (
+        isinstance(term, ox.NamedNode)
+        and base != CANONICAL_BASE
+        and term.value.startswith(CANONICAL_BASE)
+    ):
         return ox.NamedNode(iris.rebase(term.value, base))
     return term
+
+
+def _stable_quads(
+    triples: list[ox.Triple], graph: ox.NamedNode, prefix: str, base: str
+) -> list[ox.Quad]:
+    """Rebased quads; blank nodes are relabelled in parse order, so every build dumps the same bytes."""
+    labels: dict[str, ox.BlankNode] = {}
+
+    def stable(term: Any) -> Any:
+        if isinstance(term, ox.BlankNode):
+            if term.value not in labels:
+                labels[term.value] = ox.BlankNode(f"{prefix}{len(labels)}")
+            return labels[term.value]
+        return _rebase_term(term, base)
+
+    return [
+        ox.Quad(stable(t.subject), stable(t.predicate), stable(t.object), graph) for t in triples
+    ]
 
 
 def vocabulary_quads(base: str) -> list[ox.Quad]:
@@ -34,9 +57,7 @@ def vocabulary_quads(base: str) -> list[ox.Quad]:
                 triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
             except SyntaxError as e:
                 raise BuildError(f"{path.name}: Turtle-syntaxfout: {e}") from None
-            for t in triples:
-                s, p, o = (_rebase_term(x, base) for x in (t.subject, t.predicate, t.object))
-                out.append(ox.Quad(s, p, o, graph))  # type: ignore[arg-type]
+            out += _stable_quads(triples, graph, f"{name}{path.stem.replace('-', '')}", base)
     return out
 
 
@@ -49,5 +70,8 @@ def shapes_graph(base: str) -> Graph:
         return g
     out = Graph()
     for s, p, o in g:
-        out.add(tuple(URIRef(iris.rebase(str(x), base)) if isinstance(x, URIRef) else x for x in (s, p, o)))  # type: ignore[arg-type]
+        s2, p2, o2 = (
+            URIRef(iris.rebase(str(x), base)) if isinstance(x, URIRef) else x for x in (s, p, o)
+        )
+        out.add((s2, p2, o2))
     return out

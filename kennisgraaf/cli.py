@@ -58,7 +58,9 @@ def _build(args: argparse.Namespace, publish: bool) -> int:
         print(f"fout: {e}", file=sys.stderr)
         return e.exit_code
     if publish:
-        print(f"release {outcome.release_id}: {outcome.triples} triples uit {outcome.records} records")
+        print(
+            f"release {outcome.release_id}: {outcome.triples} triples uit {outcome.records} records"
+        )
     else:
         print(f"geldig: {outcome.records} records, {outcome.triples} triples, geen overtredingen")
     return 0
@@ -77,24 +79,38 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kennisgraaf", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="kennisgraaf",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True)
-    for name, help_ in (("build", "map, validate and load data/ into a new release of the store"),
-                        ("validate", "the same checks as build, without loading")):
+    for name, help_ in (
+        ("build", "map, validate and load data/ into a new release of the store"),
+        ("validate", "the same checks as build, without loading"),
+    ):
         sp = sub.add_parser(name, help=help_)
         sp.add_argument("--data", type=Path, help="data folder (KENNISGRAAF_DATA, default: data)")
-        sp.add_argument("--base-iri", dest="base_iri", help="base of minted IRIs (KENNISGRAAF_BASE_IRI)")
-        sp.add_argument("--validator", choices=("sparql", "pyshacl"),
-                        help="SHACL engine (KENNISGRAAF_VALIDATOR, default: sparql)")
+        sp.add_argument(
+            "--base-iri", dest="base_iri", help="base of minted IRIs (KENNISGRAAF_BASE_IRI)"
+        )
+        sp.add_argument(
+            "--validator",
+            choices=("sparql", "pyshacl"),
+            help="SHACL engine (KENNISGRAAF_VALIDATOR, default: sparql)",
+        )
         sp.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
         if name == "build":
-            sp.add_argument("--store", type=Path, help="store folder (KENNISGRAAF_STORE, default: store)")
+            sp.add_argument(
+                "--store", type=Path, help="store folder (KENNISGRAAF_STORE, default: store)"
+            )
     sp = sub.add_parser("serve", help="serve the current release over HTTP")
     sp.add_argument("--store", type=Path, help="store folder (KENNISGRAAF_STORE, default: store)")
     sp.add_argument("--host", help="interface (KENNISGRAAF_HOST, default: 127.0.0.1)")
     sp.add_argument("--port", type=int, help="port (KENNISGRAAF_PORT, default: 8000)")
-    sp.add_argument("--base-iri", dest="base_iri", help="base of minted IRIs (KENNISGRAAF_BASE_IRI)")
+    sp.add_argument(
+        "--base-iri", dest="base_iri", help="base of minted IRIs (KENNISGRAAF_BASE_IRI)"
+    )
     return p
 
 
@@ -110,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug of ours: say so plainly, without a stack trace
         if os.environ.get("KENNISGRAAF_DEBUG"):
             raise
-        print(f"interne fout ({type(e).__name__}: {e}). De bestaande store is ongewijzigd. "
-              "Zet KENNISGRAAF_DEBUG=1 voor details en meld het probleem.", file=sys.stderr)
+        print(
+            f"interne fout ({type(e).__name__}: {e}). De bestaande store is ongewijzigd. "
+            "Zet KENNISGRAAF_DEBUG=1 voor details en meld het probleem.",
+            file=sys.stderr,
+        )
         return 3

@@ -1,0 +1,51 @@
+"""Shared fixtures: real builds through the real pipeline, into temporary store folders."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from ingest import pipeline
+from ingest.settings import BuildSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+MINI = Path(__file__).resolve().parent / "data" / "mini"
+KENNISGRAAF = [sys.executable, "-m", "kennisgraaf"]
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``kennisgraaf`` command in a child process."""
+    return subprocess.run(
+        [*KENNISGRAAF, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory: pytest.TempPathFactory) -> pipeline.Outcome:
+    store = tmp_path_factory.mktemp("real-store")
+    return pipeline.build(BuildSettings(data=DATA, store=store))
+
+
+@pytest.fixture(scope="session")
+def real_store(real_build: pipeline.Outcome) -> Iterator[ox.Store]:
+    assert real_build.path is not None
+    yield ox.Store.read_only(str(real_build.path))
+
+
+@pytest.fixture
+def mini_data(tmp_path: Path) -> Path:
+    """A writable copy of the small, valid test data set."""
+    target = tmp_path / "data"
+    shutil.copytree(MINI, target)
+    return target

@@ -1,0 +1,96 @@
+"""``kennisgraaf serve`` in a real uvicorn process: home page, health, and a live release switch."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ingest import pipeline
+from ingest.settings import BuildSettings
+from tests.conftest import ROOT, run_cli
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(mini_data: Path, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    store = tmp_path / "store"
+    pipeline.build(BuildSettings(data=mini_data, store=store))
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kennisgraaf", "serve", "--store", str(store), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise AssertionError(proc.stderr.read().decode() if proc.stderr else "server did not start")
+    yield url, store, mini_data
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_home_page_shows_what_the_graph_holds(server: tuple[str, Path, Path]) -> None:
+    url, _store, _data = server
+    r = httpx.get(url + "/")
+    assert r.status_code == 200
+    assert "text/html" in r.headers["content-type"]
+    assert "Wat de graaf bevat" in r.text
+    assert "Update van de pilothubs (2023-05-11)" in r.text
+    assert "pilothub" in r.text.lower()
+
+
+def test_health_names_the_release(server: tuple[str, Path, Path]) -> None:
+    url, store, _data = server
+    body = httpx.get(url + "/health").json()
+    assert body["ok"] is True
+    assert body["release"] == (store / "current").resolve().name
+    assert body["triples"] > 100
+
+
+def test_a_new_build_is_served_without_restart(server: tuple[str, Path, Path]) -> None:
+    url, store, data = server
+    before = httpx.get(url + "/health").json()["release"]
+    programmas = data / "programmas.yaml"
+    programmas.write_text(programmas.read_text().replace("naam: Npuls", "naam: Npuls (nieuw)"))
+    assert run_cli("build", "-q", "--data", data, "--store", store).returncode == 0
+    after = httpx.get(url + "/health").json()["release"]
+    assert after != before
+
+
+def test_a_failed_build_keeps_serving_the_old_release(server: tuple[str, Path, Path]) -> None:
+    url, store, data = server
+    before = httpx.get(url + "/health").json()["release"]
+    (data / "hubs.yaml").write_text(
+        (data / "hubs.yaml").read_text().replace("soort: pilothub", "soort: [")
+    )
+    assert run_cli("build", "-q", "--data", data, "--store", store).returncode == 1
+    r = httpx.get(url + "/")
+    assert r.status_code == 200
+    assert httpx.get(url + "/health").json()["release"] == before
+
+
+def test_serve_without_a_build_says_what_to_do(tmp_path: Path) -> None:
+    r = run_cli("serve", "--store", tmp_path / "leeg", "--port", str(free_port()))
+    assert r.returncode == 2
+    assert "kennisgraaf build" in r.stderr
