@@ -94,15 +94,17 @@ def results(report: Graph, lang: str = "nl") -> list[Result]:
         for r in report.objects(rep, SH.result)
     ]
     for r in top:
-        messages = list(report.objects(r, SH.resultMessage))
-        chosen = next((m for m in messages if isinstance(m, Literal) and m.language == lang), None)
-        if chosen is None and messages:
-            chosen = messages[0]
+        messages = [m for m in report.objects(r, SH.resultMessage) if isinstance(m, Literal)]
+        chosen = next(
+            (m for m in messages if m.language == lang), messages[0] if messages else None
+        )
+        focus, shape = report.value(r, SH.focusNode), report.value(r, SH.sourceShape)
+        assert focus is not None and shape is not None
         out.append(
             Result(
-                report.value(r, SH.focusNode),  # type: ignore[arg-type]
+                focus,
                 report.value(r, SH.resultPath),
-                report.value(r, SH.sourceShape),  # type: ignore[arg-type]
+                shape,
                 None if chosen is None else str(chosen),
             )
         )
