@@ -182,7 +182,8 @@ class Compiler:
             value_check("LanguageIn", f"!{self._lang_ok('?v', lst)}")
         if g.value(prop, SH.uniqueLang) == RLiteral(True):
             q = (
-                f"SELECT ?f (SAMPLE(?l) AS ?v) WHERE {{ {focus} ?f {P} ?x . BIND(LANG(?x) AS ?l) "
+                # One result per language used twice; like the SHACL spec (and pyshacl), no sh:value.
+                f"SELECT ?f WHERE {{ {focus} ?f {P} ?x . BIND(LANG(?x) AS ?l) "
                 f'FILTER(?l != "") }} GROUP BY ?f ?l HAVING(COUNT(DISTINCT ?x) > 1)'
             )
             out.append(Check(shape, str(path), "UniqueLang", q, str(target)))
