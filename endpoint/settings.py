@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ontology.namespaces import CANONICAL_BASE
 
@@ -19,6 +20,35 @@ class ServeSettings(BaseSettings):
     host: str = Field("127.0.0.1", description="interface to listen on")
     port: int = Field(8000, ge=1, le=65535, description="port to listen on")
     base_iri: str = Field(CANONICAL_BASE, description="base of every IRI the project mints")
+    update_token: SecretStr | None = Field(
+        None, description="bearer token for SPARQL Update and Graph Store writes; unset: no writes"
+    )
+    query_timeout: float = Field(
+        30.0, gt=0, description="seconds before a query is stopped and answered 503"
+    )
+    query_workers: int = Field(
+        2, ge=0, le=64, description="worker processes that run queries (0: in-process, no timeout)"
+    )
+    query_queue: int = Field(
+        64, ge=0, description="queries that may wait for a free worker before 503 Overloaded"
+    )
+    max_body: int = Field(
+        16 * 1024 * 1024, ge=1024, description="largest request body in bytes (413 above it)"
+    )
+    service_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="hosts a SERVICE clause may call (comma-separated); empty: SERVICE refused",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"], description="origins allowed to read by CORS"
+    )
+
+    @field_validator("service_allow", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [x.strip() for x in v.split(",") if x.strip()]
+        return v
 
     @field_validator("base_iri")
     @classmethod
