@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,40 +10,16 @@ import pytest
 
 from ingest import pipeline
 from ingest.settings import BuildSettings
-from tests.conftest import ROOT, run_cli
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import run_cli
+from tests.live_server import free_port, live_server
 
 
 @pytest.fixture
 def server(mini_data: Path, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     store = tmp_path / "store"
     pipeline.build(BuildSettings(data=mini_data, store=store))
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kennisgraaf", "serve", "--store", str(store), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise AssertionError(proc.stderr.read().decode() if proc.stderr else "server did not start")
-    yield url, store, mini_data
-    proc.terminate()
-    proc.wait(timeout=10)
+    with live_server(store) as url:
+        yield url, store, mini_data
 
 
 def test_home_page_shows_what_the_graph_holds(server: tuple[str, Path, Path]) -> None:
