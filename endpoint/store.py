@@ -1,7 +1,9 @@
 """Read access to the current release: the only module that opens the Oxigraph store.
 
 A build publishes a new release by switching the ``current`` symlink; this reader notices the
-switch on the next request and opens the new release read-only. It never writes.
+switch on the next request and opens the new release: read-only, or read-write when the server
+accepts writes (SPARQL Update, Graph Store). Writes change that release in place; the next
+``kennisgraaf build`` makes a new release without them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ class NoRelease(RuntimeError):
 
 
 class ReleaseStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, writable: bool = False) -> None:
         self.root = root
+        self.writable = writable
         self._lock = threading.Lock()
         self._target: str | None = None
         self._store: ox.Store | None = None
@@ -41,11 +44,20 @@ class ReleaseStore:
             with self._lock:
                 if target != self._target or self._store is None:
                     path = (self.root / target).resolve()
-                    self._store = ox.Store.read_only(str(path))
+                    self._store = None  # close the old release before opening the new one
+                    self._store = (
+                        ox.Store(str(path)) if self.writable else ox.Store.read_only(str(path))
+                    )
                     meta = path.with_suffix(".json")
                     self.meta = json.loads(meta.read_text()) if meta.is_file() else {}
                     self._target = target
+        assert self._store is not None
         return self._store
+
+    @property
+    def path(self) -> Path | None:
+        """The folder of the release that is open (after the first ``store()``)."""
+        return (self.root / self._target).resolve() if self._target else None
 
     def select(
         self, query: str, substitutions: dict[ox.Variable, Any] | None = None
