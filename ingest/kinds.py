@@ -149,7 +149,7 @@ KINDS: tuple[Kind, ...] = (
         ("kg:Hub",),
         (
             Field("soort", "kg:hubType", "concept", scheme="hubsoort", required=True),
-            Field("onderdeel_van", "org:unitOf", "ref", targets=("programma",)),
+            Field("onderdeel_van", "org:subOrganizationOf", "ref", targets=("programma",)),
             Field("partner", "kg:partner", "ref", many=True, targets=UNIT_KINDS),
             Field("status", "kg:lifecycleStatus", "concept", scheme="levensfase"),
             Field("start", "schema:startDate", "date"),
@@ -168,7 +168,7 @@ KINDS: tuple[Kind, ...] = (
         ("kg:Team",),
         (
             Field("soort", "kg:teamType", "concept", scheme="teamsoort", required=True),
-            Field("onderdeel_van", "org:unitOf", "ref", targets=UNIT_KINDS),
+            Field("onderdeel_van", "org:subOrganizationOf", "ref", targets=UNIT_KINDS),
             Field("samenstelling", "kg:composition", "text"),
             Field("contact", "foaf:mbox", "email", many=True),
             Field("partner", "kg:partner", "ref", many=True, targets=UNIT_KINDS),

@@ -196,7 +196,7 @@ class Mapper:
         editorial = rec.fields.get("redactioneel")
         editorial_fields: dict[str, Value] = {}
         if editorial is not None:
-            editorial_fields = self._editorial(rec, editorial, s)
+            editorial_fields = self._editorial(rec, editorial, s, kind)
 
         allowed = self._allowed_keys(kind)
         for key, val in rec.fields.items():
@@ -236,8 +236,13 @@ class Mapper:
 
         if kind is CONCEPT_KIND:
             self._concept_extras(rec, s, graph)
-        if kind.name == "persoon" and "functies" in rec.fields:
-            self._posts(rec, s, graph, sources)
+        if kind.name == "persoon":
+            for where, target_graph in (
+                (rec.fields, graph),
+                (editorial_fields, self.editorial_graph),
+            ):
+                if "functies" in where:
+                    self._posts(rec, s, target_graph, sources, where["functies"])
         if kind.name == "bron":
             self._source_graph(s, rid)
 
@@ -267,7 +272,7 @@ class Mapper:
         return keys
 
     def _unknown_key(
-        self, rec: RawRecord, kind: Kind, key: str, line: int, allowed: set[str]
+        self, rec: RawRecord, kind: Kind, key: str, line: int, allowed: set[str], where: str = ""
     ) -> None:
         close = difflib.get_close_matches(key, sorted(allowed | set(SPECIAL_KEYS)), n=1)
         hint = (
@@ -278,7 +283,7 @@ class Mapper:
                 + ", ".join(sorted(allowed))
             )
         )
-        self.problem(rec, line, key, f"onbekend veld '{key}'", hint)
+        self.problem(rec, line, where + key, f"onbekend veld '{where}{key}'", hint)
 
     def _field_hint(self, f: Field) -> str:
         if f.type == "concept":
@@ -516,7 +521,7 @@ class Mapper:
                 )
         return graph or self.editorial_graph, sources
 
-    def _editorial(self, rec: RawRecord, v: Value, s: NamedNode) -> dict[str, Value]:
+    def _editorial(self, rec: RawRecord, v: Value, s: NamedNode, kind: Kind) -> dict[str, Value]:
         if not isinstance(v.data, dict):
             self.problem(
                 rec,
@@ -548,8 +553,12 @@ class Mapper:
                 )
             except values.BadValue as e:
                 self.problem(rec, note.line, "redactioneel.toelichting", str(e), e.hint)
-        for key in fields:
-            if key in rec.fields:
+        allowed = self._allowed_keys(kind) | ({"functies"} if kind.name == "persoon" else set())
+        for key in list(fields):
+            if key not in allowed:
+                self._unknown_key(rec, kind, key, fields[key].line, allowed, "redactioneel.")
+                del fields[key]
+            elif key in rec.fields and key != "functies":  # posts may come from both
                 self.problem(
                     rec,
                     fields[key].line,
@@ -569,9 +578,8 @@ class Mapper:
             ]
 
     def _posts(
-        self, rec: RawRecord, person: NamedNode, graph: NamedNode, sources: list[str]
+        self, rec: RawRecord, person: NamedNode, graph: NamedNode, sources: list[str], v: Value
     ) -> None:
-        v = rec.fields["functies"]
         items = v.data if isinstance(v.data, list) else [v]
         for item in items:
             if not isinstance(item.data, dict):

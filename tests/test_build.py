@@ -102,3 +102,22 @@ def test_sources_have_named_graphs_with_provenance(mini_data: Path, tmp_path: Pa
            <https://kennisgraaf.nl/id/hub/pilothub-xr> <http://www.w3.org/ns/prov#wasDerivedFrom>
            <https://kennisgraaf.nl/id/bron/bericht> } }"""
     assert bool(s.query(q))
+
+
+def test_an_editorial_post_lands_in_the_editorial_graph(mini_data: Path, tmp_path: Path) -> None:
+    people = mini_data / "personen.yaml"
+    people.write_text(
+        people.read_text(encoding="utf-8")
+        + "    functies:\n      - rol: programmamanager\n        bij: pilothub-xr\n",
+        encoding="utf-8",
+    )
+    out = pipeline.build(BuildSettings(data=mini_data, store=tmp_path / "s"))
+    s = ox.Store.read_only(str(out.path))
+    q = """SELECT ?g ?unit WHERE { GRAPH ?g {
+             <https://kennisgraaf.nl/id/persoon/marian-kat-de-jong> <http://www.w3.org/ns/org#holds> ?post .
+             ?post <http://www.w3.org/ns/org#postIn> ?unit } }"""
+    found = {(r["g"].value, r["unit"].value) for r in s.query(q)}  # type: ignore[index, union-attr]
+    assert found == {
+        ("https://kennisgraaf.nl/graph/bron/bericht", "https://kennisgraaf.nl/id/programma/npuls"),
+        ("https://kennisgraaf.nl/graph/redactie", "https://kennisgraaf.nl/id/hub/pilothub-xr"),
+    }

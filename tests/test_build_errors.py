@@ -149,6 +149,16 @@ BREAKAGES = [
         "marian-at-example",
         ["geen e-mailadres"],
     ),
+    (
+        "unknown-editorial-field",
+        "personen.yaml",
+        "    beschrijving: Programmamanager bij Npuls.",
+        "    beschrijvin: Programmamanager bij Npuls.",
+        "marian-kat-de-jong",
+        "redactioneel.beschrijvin",
+        "beschrijvin:",
+        ["onbekend veld 'redactioneel.beschrijvin'", "bedoelt u 'beschrijving'"],
+    ),
 ]
 
 

@@ -101,7 +101,7 @@ KENNISHUB = [
     ),
     Fact(
         "vier-teams-van-de-kennishub",
-        f"""SELECT ?t WHERE {{ ?t org:unitOf {KH} ;
+        f"""SELECT ?t WHERE {{ ?t org:subOrganizationOf {KH} ;
               kg:teamType {iri("begrip/teamsoort/programmateam")} }}""",
         {
             "team/team-onderzoek-en-kennis",
@@ -327,7 +327,7 @@ DIGITALISERINGSIMPULS = [
     ),
     Fact(
         "transformatiehubs-horen-bij-de-digitaliseringsimpuls",
-        f"SELECT ?h WHERE {{ ?h org:unitOf {DIGI} ; kg:hubType {iri('begrip/hubsoort/transformatiehub')} }}",
+        f"SELECT ?h WHERE {{ ?h org:subOrganizationOf {DIGI} ; kg:hubType {iri('begrip/hubsoort/transformatiehub')} }}",
         {
             "hub/transformatiehub-digitale-leermaterialen",
             "hub/transformatiehub-wendbaar-en-efficient-georganiseerd-onderwijs",
@@ -345,7 +345,7 @@ DIGITALISERINGSIMPULS = [
     Fact(
         "elke-transformatiehub-heeft-een-kernteam",
         f"""SELECT ?t ?h WHERE {{ ?t kg:teamType {iri("begrip/teamsoort/kernteam")} ;
-              org:unitOf ?h . ?h a kg:TransformationHub }}""",
+              org:subOrganizationOf ?h . ?h a kg:TransformationHub }}""",
         {
             (
                 "team/kernteam-transformatiehub-digitale-leermaterialen",
@@ -449,7 +449,7 @@ UPDATE_PILOTHUBS = [
     Fact(
         "coordinatieteam-per-pilothub",
         f"""SELECT ?t ?h WHERE {{ ?t kg:teamType {iri("begrip/teamsoort/coordinatieteam")} ;
-              org:unitOf ?h }}""",
+              org:subOrganizationOf ?h }}""",
         {
             ("team/coordinatieteam-pilothub-" + h, "hub/pilothub-" + h)
             for h in ("studiedata-en-ai", "xr", "docentondersteuning", "edtech")
@@ -458,7 +458,7 @@ UPDATE_PILOTHUBS = [
     Fact(
         "kernteams-nog-te-benoemen",
         f"""SELECT ?t WHERE {{ ?t kg:teamType {iri("begrip/teamsoort/kernteam")} ;
-              org:unitOf ?h ; kg:composition ?c . ?h a kg:PilotHub .
+              org:subOrganizationOf ?h ; kg:composition ?c . ?h a kg:PilotHub .
               FILTER(CONTAINS(?c, "nog te benoemen")) }}""",
         {
             "team/kernteam-pilothub-" + h
