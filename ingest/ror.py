@@ -258,6 +258,8 @@ class RorMapper:
                     except ValueError:
                         continue
             for t in org.types:
+                if t == "funder" and "education" in org.types:
+                    continue  # a university that also funds research is no fund
                 concept = self.m.concepts.get(("organisatiesoort", TYPE_TO_SORT.get(t, "")))
                 if concept:
                     q.append(Quad(s, p("kg:organisationType"), concept.iri, g))

@@ -942,3 +942,17 @@ def test_every_group_has_at_least_15_facts() -> None:
     for group in (KENNISHUB, DIGITALISERINGSIMPULS, UPDATE_PILOTHUBS, BLOG_FACTS, COP_FACTS):
         assert len(group) >= 15
         assert len(set(_ids(group))) == len(group)
+
+
+def test_ror_universities_that_also_fund_research_are_no_funds(real_store: ox.Store) -> None:
+    """ROR types TU Delft 'education' and 'funder'; it is an education institution, not a fund."""
+    q = (
+        PREFIXES
+        + """SELECT ?soort WHERE {
+        ?o schema:sameAs <https://ror.org/02e2c7k09> ; kg:organisationType ?soort }"""
+    )
+    found = {
+        r["soort"].value.rsplit("/", 1)[-1]
+        for r in real_store.query(q, use_default_graph_as_union=True)
+    }  # type: ignore[index, union-attr]
+    assert found == {"onderwijsinstelling"}
