@@ -78,6 +78,11 @@ def pyshacl_results(data: Graph, shapes: Graph) -> list[Result]:
         data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True
     )
     assert isinstance(report, Graph)
+    return report_results(report)
+
+
+def report_results(report: Graph) -> list[Result]:
+    """The top-level results of a pyshacl validation report, in our comparable form."""
     out = set()
     top = [
         r

@@ -17,7 +17,7 @@ The data graph of a fixture is the fixture + ``context.ttl`` + the ontology
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -79,6 +79,19 @@ def run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
     )
     assert isinstance(report, Graph)
     return bool(conforms), report
+
+
+@lru_cache(maxsize=1)
+def shapes_graph() -> Graph:
+    """The shapes graph, parsed once per test session (callers must not change it)."""
+    return load_shapes()
+
+
+@cache
+def fixture_report(path: Path) -> tuple[bool, Graph]:
+    """pyshacl's verdict on one fixture, computed once per session: the shape tests and the
+    comparison with the SPARQL validator read the same report."""
+    return run_pyshacl(fixture_graph(path), shapes_graph())
 
 
 def results(report: Graph, lang: str = "nl") -> list[Result]:
