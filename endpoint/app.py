@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -11,7 +13,14 @@ from fastapi.templating import Jinja2Templates
 
 from ontology.namespaces import sparql_prologue
 
+from . import examples_routes, problems
+from .downloads import router as downloads_router
+from .executor_pool import PoolExecutor
+from .executors import make_executor, writes_enabled
+from .graph_store import graph_store_router
+from .limits import install_limits
 from .settings import ServeSettings
+from .sparql_protocol import sparql_router
 from .store import NoRelease, ReleaseStore
 
 HERE = Path(__file__).resolve().parent
@@ -36,17 +45,36 @@ SELECT ?src ?title ?date (COUNT(DISTINCT ?e) AS ?n) WHERE {
 
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
     settings = settings or ServeSettings()
-    app = FastAPI(title="Kennisgraaf", docs_url=None, redoc_url=None)
-    reader = ReleaseStore(settings.store)
+    reader = ReleaseStore(settings.store, writable=writes_enabled(settings))
+    executor = make_executor(settings, reader)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            if isinstance(executor, PoolExecutor):
+                await executor.start()
+            yield
+        finally:
+            await executor.aclose()
+
+    app = FastAPI(title="Kennisgraaf", docs_url=None, redoc_url=None, lifespan=lifespan)
+    install_limits(app, settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.settings = settings
     app.state.reader = reader
+    app.state.executor = executor
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     prologue = sparql_prologue(settings.base_iri)
 
     @app.exception_handler(NoRelease)
     async def no_release(request: Request, exc: NoRelease) -> JSONResponse:
         return JSONResponse({"ok": False, "status": 503, "error": str(exc)}, status_code=503)
+
+    problems.install(app)
+    app.include_router(sparql_router(settings, executor, templates, reader))
+    app.include_router(graph_store_router(settings, executor))
+    app.include_router(examples_routes.router)
+    app.include_router(downloads_router)
 
     @app.get("/health")
     def health() -> JSONResponse:

@@ -22,5 +22,11 @@ def serve(settings: ServeSettings) -> int:
         f"Kennisgraaf op http://{settings.host}:{settings.port}/ (store: {settings.store})",
         file=sys.stderr,
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
     return 0

@@ -1,0 +1,519 @@
+"""The default ``Executor``: queries run in worker processes that can be stopped at the timeout.
+
+pyoxigraph cannot cancel a query, so each query runs in a worker process
+(``endpoint/pool_worker.py``) that opens the current release read-only; the worker streams the
+serialised result back in chunks through a socket that this process reads with asyncio (the
+event loop never blocks on a worker). A query that runs past ``query_timeout`` is stopped by
+ending its worker; a fresh worker takes its place.
+
+- **Timeout**: counted from the moment a worker takes the query. If no bytes were sent yet, the
+  query is answered ``QueryTimeout`` (503). Results are sent once the first 64 KiB are ready (or
+  the result is complete), so most queries either finish or time out cleanly; if the limit hits
+  while a large result is already streaming, the stream is cut: the chunked response ends without
+  its last chunk, which every HTTP client reports as an incomplete read.
+- **Capacity**: at most ``query_workers`` queries run at once, ``query_queue`` more wait (at most
+  ``query_timeout`` seconds) for a free worker; beyond that ``Overloaded`` (503 + Retry-After).
+- **Writes** (``update``, ``write``) run in this process on the read-write store of the
+  ``ReleaseStore``, one at a time, and never while a worker query runs (a read-only store opened
+  in another process during a write is undefined behaviour): a write waits for the queries in
+  flight, new queries wait for the write, then the workers reopen the store (a generation counter
+  goes with each job, as does the release folder, so a new build is picked up too). Writes are
+  not stopped by the timeout; only holders of the update token can send them.
+- ``read`` runs a quick function in this process's thread pool.
+- Workers leave when ``aclose`` asks, when their socket closes or when this process is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from starlette.concurrency import run_in_threadpool
+
+from .executor import (
+    ExecutorError,
+    NotAcceptable,
+    Overloaded,
+    QueryError,
+    QueryJob,
+    QueryResult,
+    QueryTimeout,
+    ResultKind,
+    WritesDisabled,
+)
+from .executor_local import parse_error
+from .limits import check_service
+from .pool_worker import FRAME, LENGTH, frame
+from .settings import ServeSettings
+from .store import ReleaseStore
+
+T = TypeVar("T")
+log = logging.getLogger("kennisgraaf.pool")
+WORKER_MODULE = f"{__package__}.pool_worker"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class WorkerFailed(ExecutorError):
+    """A worker process ended in the middle of a query (for example: out of memory)."""
+
+
+class _Worker:
+    def __init__(
+        self,
+        proc: subprocess.Popen[bytes],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        self.proc = proc
+        self.reader = reader
+        self.writer = writer
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def usable(self) -> bool:
+        return self.proc.poll() is None and not self.reader.at_eof()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.writer.close()
+
+    async def read(self) -> tuple[bytes, bytes]:
+        kind, size = FRAME.unpack(await self.reader.readexactly(FRAME.size))
+        return kind, (await self.reader.readexactly(size) if size else b"")
+
+
+class _RWLock:
+    """Many readers (worker queries) or one writer; a waiting writer stops new readers.
+    Releasing is synchronous, so a timer callback can release."""
+
+    def __init__(self) -> None:
+        self.readers = 0
+        self.writer = False
+        self._readers_waiting: list[asyncio.Future[None]] = []
+        self._writers_waiting: deque[asyncio.Future[None]] = deque()
+
+    def try_acquire_read(self) -> bool:
+        if not self.writer and not self._writers_waiting:
+            self.readers += 1
+            return True
+        return False
+
+    async def acquire_read(self) -> None:
+        if self.try_acquire_read():
+            return
+        fut = asyncio.get_running_loop().create_future()
+        self._readers_waiting.append(fut)
+        await self._wait(fut, self.release_read, self._readers_waiting)
+
+    async def acquire_write(self) -> None:
+        if not self.writer and self.readers == 0 and not self._writers_waiting:
+            self.writer = True
+            return
+        fut = asyncio.get_running_loop().create_future()
+        self._writers_waiting.append(fut)
+        await self._wait(fut, self.release_write, self._writers_waiting)
+
+    async def _wait(
+        self, fut: asyncio.Future[None], release: Callable[[], None], queue: Any
+    ) -> None:
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                release()  # granted just as we gave up: hand it on
+            elif fut in queue:
+                queue.remove(fut)
+                self._wake()
+            raise
+
+    def release_read(self) -> None:
+        self.readers -= 1
+        self._wake()
+
+    def release_write(self) -> None:
+        self.writer = False
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.writer:
+            return
+        if self._writers_waiting:
+            if self.readers == 0:
+                fut = self._writers_waiting.popleft()
+                self.writer = True
+                fut.set_result(None)
+            return
+        waiting, self._readers_waiting = self._readers_waiting, []
+        for fut in waiting:
+            if not fut.done():
+                self.readers += 1
+                fut.set_result(None)
+
+
+class _Run:
+    """One query on one worker: holds the worker and a read lock until the result is complete,
+    the consumer leaves, or the deadline ends it (by killing the worker)."""
+
+    def __init__(self, pool: PoolExecutor, worker: _Worker, timeout: float) -> None:
+        self.pool = pool
+        self.worker = worker
+        self.done = False
+        self.timed_out = False
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_at(loop.time() + timeout, self._expire)
+
+    def _expire(self) -> None:
+        if not self.done:
+            self.timed_out = True
+            log.info("query stopped at the timeout (worker %s)", self.worker.pid)
+            self._end(kill=True)
+
+    def finish(self) -> None:
+        self._end(kill=False)
+
+    def abort(self) -> None:
+        self._end(kill=True)
+
+    def _end(self, kill: bool) -> None:
+        if self.done:
+            return
+        self.done = True
+        self._timer.cancel()
+        self.pool._end_run(self.worker, kill)
+
+    async def read(self) -> tuple[bytes, bytes]:
+        try:
+            return await self.worker.read()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            if self.timed_out:
+                raise _TimedOut from None
+            pid, code = self.worker.pid, self.worker.proc.poll()
+            self.abort()
+            raise WorkerFailed(
+                f"the query worker (process {pid}) stopped in the middle of the query"
+                + (f" with exit code {code}" if code is not None else "")
+                + "; the query may need more memory than the server has: make it more "
+                "selective, or tell the operator if it keeps happening"
+            ) from None
+
+
+class _TimedOut(Exception):
+    pass
+
+
+class PoolExecutor:
+    def __init__(self, settings: ServeSettings, reader: ReleaseStore) -> None:
+        self._settings = settings
+        self._reader = reader
+        self._size = settings.query_workers
+        self._timeout = settings.query_timeout
+        self._queue = settings.query_queue
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._workers: set[_Worker] = set()
+        self._spawning = 0
+        self._busy = 0
+        self._waiting = 0
+        self._generation = 0
+        self._rw = _RWLock()
+        self._write_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+        self._seen: tuple[str | None, str] = (None, "")
+
+    # --- workers -------------------------------------------------------------------------
+
+    def worker_pids(self) -> list[int]:
+        """The process ids of the live workers (for tests and metrics)."""
+        return sorted(w.pid for w in self._workers)
+
+    async def start(self) -> None:
+        """Starts the workers now (else they start with the first query)."""
+        self._replenish()
+        while self._spawning:
+            await asyncio.sleep(0.01)
+
+    async def _spawn(self) -> _Worker:
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p
+        )
+        try:
+            proc = await run_in_threadpool(
+                subprocess.Popen,
+                [sys.executable, "-m", WORKER_MODULE, str(child.fileno()), str(os.getpid())],
+                pass_fds=(child.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        except BaseException:
+            parent.close()
+            raise
+        finally:
+            child.close()
+        reader, writer = await asyncio.open_unix_connection(sock=parent)
+        return _Worker(proc, reader, writer)
+
+    def _background(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _replenish(self) -> None:
+        while not self._closed and len(self._workers) + self._spawning < self._size:
+            self._spawning += 1
+            self._background(self._add_worker())
+
+    async def _add_worker(self) -> None:
+        try:
+            worker = await self._spawn()
+        except Exception as e:
+            log.error("could not start a query worker: %s", e)
+            return
+        finally:
+            self._spawning -= 1
+        if self._closed:
+            worker.kill()
+            self._background(self._reap(worker))
+            return
+        self._workers.add(worker)
+        self._idle.put_nowait(worker)
+
+    async def _reap(self, worker: _Worker, grace: float = 0.0) -> None:
+        try:
+            await run_in_threadpool(worker.proc.wait, grace or None)
+        except subprocess.TimeoutExpired:
+            worker.proc.kill()
+            await run_in_threadpool(worker.proc.wait)
+
+    def _discard(self, worker: _Worker) -> None:
+        self._workers.discard(worker)
+        worker.kill()
+        self._background(self._reap(worker))
+        self._replenish()
+
+    def _end_run(self, worker: _Worker, kill: bool) -> None:
+        self._busy -= 1
+        self._rw.release_read()
+        if kill or not worker.usable() or self._closed:
+            self._discard(worker)
+        else:
+            self._idle.put_nowait(worker)
+
+    async def _take_worker(self, until: float) -> _Worker:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._idle.empty():
+                worker = self._idle.get_nowait()
+                if worker.usable():
+                    return worker
+                self._discard(worker)
+                continue
+            self._waiting += 1
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), max(0.0, until - loop.time()))
+            except TimeoutError:
+                raise Overloaded(
+                    f"no query worker became free within {self._timeout:g} s: "
+                    f"{self._size} queries run at once (KENNISGRAAF_QUERY_WORKERS)",
+                    self._retry_after(),
+                ) from None
+            finally:
+                self._waiting -= 1
+            if worker.usable():
+                return worker
+            self._discard(worker)
+
+    def _retry_after(self) -> int:
+        return max(1, min(30, round(self._timeout)))
+
+    # --- Executor ------------------------------------------------------------------------
+
+    async def query(self, job: QueryJob) -> QueryResult:
+        check_service(job.query, self._settings.service_allow, job.base_iri)
+        if self._closed:
+            raise Overloaded("the server is shutting down", self._retry_after())
+        self._replenish()
+        if self._busy + self._waiting >= self._size + self._queue:
+            raise Overloaded(
+                f"all {self._size} query workers are busy and {self._waiting} queries are "
+                f"waiting (KENNISGRAAF_QUERY_WORKERS, KENNISGRAAF_QUERY_QUEUE)",
+                self._retry_after(),
+            )
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self._timeout
+        path = await self._current_path()
+        worker = await self._take_worker(until)
+        self._busy += 1
+        try:
+            if not self._rw.try_acquire_read():
+                await asyncio.wait_for(self._rw.acquire_read(), max(0.0, until - loop.time()))
+        except BaseException as e:
+            self._busy -= 1
+            self._idle.put_nowait(worker)
+            if isinstance(e, TimeoutError):
+                raise Overloaded(
+                    f"a write kept the store busy for more than {self._timeout:g} s",
+                    self._retry_after(),
+                ) from None
+            raise
+        run = _Run(self, worker, self._timeout)
+        try:
+            worker.writer.write(frame(b"J", self._job_payload(job, path)))
+            await worker.writer.drain()
+            kind, payload = await run.read()
+        except _TimedOut:
+            raise self._timeout_error() from None
+        except ConnectionError:
+            run.abort()
+            raise WorkerFailed("the query worker could not be reached; try again") from None
+        except BaseException:
+            run.abort()
+            raise
+        if kind == b"X":
+            run.finish()
+            raise _error(json.loads(payload))
+        if kind == b"A":  # the whole result: the worker is free again
+            run.finish()
+            size = LENGTH.unpack_from(payload)[0]
+            head = json.loads(payload[LENGTH.size : LENGTH.size + size])
+            return QueryResult(
+                cast(ResultKind, head["kind"]),
+                head["media"],
+                _once(payload[LENGTH.size + size :]),
+            )
+        if kind != b"H":
+            run.abort()
+            raise WorkerFailed(f"the query worker answered {kind!r}; try again")
+        head = json.loads(payload)
+        return QueryResult(
+            cast(ResultKind, head["kind"]), head["media"], self._stream(run, self._timeout)
+        )
+
+    def _timeout_error(self) -> QueryTimeout:
+        return QueryTimeout(
+            f"it ran longer than {self._timeout:g} s, the limit set by KENNISGRAAF_QUERY_TIMEOUT"
+        )
+
+    async def _stream(self, run: _Run, timeout: float) -> AsyncIterator[bytes]:
+        try:
+            while True:
+                try:
+                    kind, payload = await run.read()
+                except _TimedOut:
+                    # bytes have been sent: all we can do is cut the stream
+                    raise QueryTimeout(
+                        f"it ran longer than {timeout:g} s, the limit set by "
+                        "KENNISGRAAF_QUERY_TIMEOUT, after its result had started; the result "
+                        "was cut off"
+                    ) from None
+                if kind == b"C":
+                    yield payload
+                elif kind == b"E":
+                    run.finish()
+                    return
+                elif kind == b"X":
+                    run.finish()
+                    raise _error(json.loads(payload))
+                else:
+                    raise WorkerFailed(f"the query worker answered {kind!r}")
+        finally:
+            run.abort()  # the consumer left early (or an error): stop the worker
+
+    async def _current_path(self) -> str:
+        """The folder of the current release; opening a new one (in the ``ReleaseStore``)
+        happens in a thread, the check for a switch (one ``readlink``) here."""
+        try:
+            target = os.readlink(self._reader.root / "current")
+        except OSError:
+            target = None
+        if target is None or target != self._seen[0]:
+            path = await run_in_threadpool(self._release_path)
+            self._seen = (target, path)
+        return self._seen[1]
+
+    def _release_path(self) -> str:
+        self._reader.store()  # notices a new release (raises NoRelease when there is none)
+        path = self._reader.path
+        assert path is not None
+        return str(path)
+
+    def _job_payload(self, job: QueryJob, path: str) -> bytes:
+        return json.dumps(
+            {
+                "query": job.query,
+                "formats": dict(job.formats),
+                "default_graphs": list(job.dataset.default_graphs),
+                "named_graphs": list(job.dataset.named_graphs),
+                "base_iri": job.base_iri,
+                "path": path,
+                "generation": self._generation,
+            }
+        ).encode()
+
+    async def update(self, update: str, base_iri: str | None = None) -> None:
+        check_service(update, self._settings.service_allow, base_iri)
+
+        def run(store: Any) -> None:
+            try:
+                store.update(update, base_iri=base_iri)
+            except SyntaxError as e:
+                raise parse_error(e) from None
+            except (OSError, RuntimeError, ValueError) as e:
+                raise QueryError(f"the update failed: {e}") from None
+
+        await self.write(run)
+
+    async def write(self, fn: Callable[[Any], T]) -> T:
+        if not self._reader.writable:
+            raise WritesDisabled("writes are disabled: set KENNISGRAAF_UPDATE_TOKEN to allow them")
+        async with self._write_lock:
+            await self._rw.acquire_write()  # waits for the queries in flight
+            try:
+                return await run_in_threadpool(lambda: fn(self._reader.store()))
+            finally:
+                self._generation += 1  # workers reopen the store before their next query
+                self._rw.release_write()
+
+    async def read(self, fn: Callable[[Any], T]) -> T:
+        return await run_in_threadpool(lambda: fn(self._reader.store()))
+
+    async def aclose(self) -> None:
+        """Stops every worker (asks first, kills after a second) and waits for them."""
+        self._closed = True
+        workers = list(self._workers)
+        self._workers.clear()
+        for w in workers:
+            if w.proc.poll() is None and not w.writer.is_closing():
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    w.writer.write(frame(b"Q"))
+            w.writer.close()
+        await asyncio.gather(*(self._reap(w, grace=1.0) for w in workers))
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    if data:
+        yield data
+
+
+def _error(e: dict[str, Any]) -> ExecutorError:
+    if e["type"] == "query":
+        return QueryError(e["message"], e.get("line"), e.get("column"))
+    if e["type"] == "not_acceptable":
+        return NotAcceptable(e["kind"])
+    return ExecutorError(e["message"])
