@@ -6,13 +6,21 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+NPM ?= npm
+# The query editor (YASGUI) comes from the npm registry at the version pinned in package-lock.json
+# and is served from our own origin: its build files are copied into endpoint/static/yasgui/
+# (generated, not in git).
+NODE_STAMP := node_modules/.install-stamp
+YASGUI_BUILD := node_modules/@zazuko/yasgui/build
+YASGUI_DIR := endpoint/static/yasgui
+YASGUI_FILES := yasgui.min.js yasgui.min.js.map yasgui.min.css
 
 .PHONY: help install build validate run test lint format typecheck bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-install: $(STAMP) ## create .venv in the checkout with the project and its `kennisgraaf` command
+install: $(STAMP) $(YASGUI_DIR)/yasgui.min.js ## create .venv in the checkout with the project and its `kennisgraaf` command, and the query editor
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -21,6 +29,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v $(NPM) >/dev/null 2>&1 || { \
+	  echo "npm is needed to install the query editor (YASGUI, from package-lock.json)."; \
+	  echo "  Debian/Ubuntu: sudo apt-get install nodejs npm"; \
+	  echo "  elsewhere: Node.js with npm, https://nodejs.org/"; exit 1; }
+	$(NPM) ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE_STAMP)
+
+$(YASGUI_DIR)/yasgui.min.js: $(NODE_STAMP)
+	rm -rf $(YASGUI_DIR)
+	mkdir -p $(YASGUI_DIR)
+	cp $(addprefix $(YASGUI_BUILD)/,$(YASGUI_FILES)) $(YASGUI_DIR)/
+	touch $(YASGUI_DIR)/yasgui.min.js
 
 build: install ## map, validate and load data/ into a new release in store/
 	$(BIN)/kennisgraaf build
@@ -48,5 +70,5 @@ test: install lint typecheck ## install and run every test
 bench: install ## benchmarks (bench/), figures for the README
 	$(BIN)/python -m bench.build_bench
 
-clean: ## remove the virtual environment and the built store
-	rm -rf $(VENV) store
+clean: ## remove the virtual environment, the built store and the installed query editor
+	rm -rf $(VENV) store node_modules $(YASGUI_DIR)
