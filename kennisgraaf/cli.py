@@ -1,4 +1,4 @@
-"""``kennisgraaf build | validate | serve``. Options override ``KENNISGRAAF_*`` variables.
+"""``kennisgraaf build | validate | serve | export``. Options override ``KENNISGRAAF_*`` variables.
 
 Exit codes: 0 success; 1 the data has problems (a report is printed); 2 the command could not
 run (bad option, missing folder, store in use).
@@ -66,16 +66,70 @@ def _build(args: argparse.Namespace, publish: bool) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from ingest.errors import IngestError
+    from ingest.export import export_current
+    from ingest.settings import ExportSettings
+
+    try:
+        settings = ExportSettings(**_overrides(args, ("store", "out", "base_iri", "public_url")))
+    except ValidationError as e:
+        print(_settings_error(e), file=sys.stderr)
+        return 2
+    try:
+        manifest = export_current(settings, _progress(args.quiet))
+    except IngestError as e:
+        print(f"fout: {e}", file=sys.stderr)
+        return e.exit_code
+    except OSError as e:
+        print(
+            f"fout: kan de export niet schrijven ({e.strerror}: {e.filename}); "
+            "controleer de map en de vrije schijfruimte",
+            file=sys.stderr,
+        )
+        return 2
+    files = manifest["files"]
+    print(
+        f"export van release {manifest['release']}: {len(files)} bestanden, "
+        f"{sum(f['bytes'] for f in files)} bytes"
+    )
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from endpoint.serve import serve
     from endpoint.settings import ServeSettings
 
     try:
-        settings = ServeSettings(**_overrides(args, ("store", "host", "port", "base_iri")))
+        settings = ServeSettings(
+            **_overrides(
+                args,
+                (
+                    "store",
+                    "host",
+                    "port",
+                    "base_iri",
+                    "query_timeout",
+                    "query_workers",
+                    "query_queue",
+                    "max_body",
+                ),
+            )
+        )
     except ValidationError as e:
         print(_settings_error(e), file=sys.stderr)
         return 2
     return serve(settings)
+
+
+SERVE_EPILOG = """\
+settings read from the environment only:
+  KENNISGRAAF_UPDATE_TOKEN   bearer token for SPARQL Update and Graph Store writes (unset: no
+                             writes); never an option, as command lines are visible to every
+                             user in ps and end up in shell histories
+  KENNISGRAAF_SERVICE_ALLOW  hosts a SERVICE clause may call, comma-separated (unset: none)
+  KENNISGRAAF_CORS_ORIGINS   origins that may read by CORS, comma-separated (default: *)
+"""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -104,13 +158,64 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument(
                 "--store", type=Path, help="store folder (KENNISGRAAF_STORE, default: store)"
             )
-    sp = sub.add_parser("serve", help="serve the current release over HTTP")
+    sp = sub.add_parser(
+        "serve",
+        help="serve the current release over HTTP",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sp.add_argument("--store", type=Path, help="store folder (KENNISGRAAF_STORE, default: store)")
     sp.add_argument("--host", help="interface (KENNISGRAAF_HOST, default: 127.0.0.1)")
     sp.add_argument("--port", type=int, help="port (KENNISGRAAF_PORT, default: 8000)")
     sp.add_argument(
         "--base-iri", dest="base_iri", help="base of minted IRIs (KENNISGRAAF_BASE_IRI)"
     )
+    sp.add_argument(
+        "--query-timeout",
+        dest="query_timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop a query after this long and answer 503 (KENNISGRAAF_QUERY_TIMEOUT, default: 30)",
+    )
+    sp.add_argument(
+        "--query-workers",
+        dest="query_workers",
+        type=int,
+        metavar="N",
+        help="worker processes that run queries; 0 runs them in the server itself, without "
+        "timeout (KENNISGRAAF_QUERY_WORKERS, default: 2)",
+    )
+    sp.add_argument(
+        "--query-queue",
+        dest="query_queue",
+        type=int,
+        metavar="N",
+        help="queries that may wait for a free worker before 503 (KENNISGRAAF_QUERY_QUEUE, "
+        "default: 64)",
+    )
+    sp.add_argument(
+        "--max-body",
+        dest="max_body",
+        type=int,
+        metavar="BYTES",
+        help="largest request body, 413 above it (KENNISGRAAF_MAX_BODY, default: 16777216)",
+    )
+    sp = sub.add_parser("export", help="write the dumps, catalogue and VoID of the current release")
+    sp.add_argument(
+        "--out",
+        type=Path,
+        help="output folder (KENNISGRAAF_OUT, default: <store>/exports/<release>)",
+    )
+    sp.add_argument("--store", type=Path, help="store folder (KENNISGRAAF_STORE, default: store)")
+    sp.add_argument(
+        "--base-iri", dest="base_iri", help="base of minted IRIs (KENNISGRAAF_BASE_IRI)"
+    )
+    sp.add_argument(
+        "--public-url",
+        dest="public_url",
+        help="URL the server is reached at, for the catalogue's links (KENNISGRAAF_PUBLIC_URL)",
+    )
+    sp.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     return p
 
 
@@ -119,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("build", "validate"):
             return _build(args, publish=args.command == "build")
+        if args.command == "export":
+            return _export(args)
         return _serve(args)
     except KeyboardInterrupt:
         print("onderbroken; de bestaande store is ongewijzigd", file=sys.stderr)

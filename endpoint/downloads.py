@@ -1,0 +1,195 @@
+"""``/download/``, ``/download/<release>/<file>``, ``/catalog`` and ``/.well-known/void``.
+
+Serves what ``kennisgraaf export`` (or ``build``) wrote to ``<store>/exports/<release>/``; the
+release is the one ``<store>/current`` points to. Only files named in that export's
+``manifest.json`` are served, so a path can never leave the folder. Dumps are served as they
+are stored, ``.gz`` files as ``application/gzip`` (no ``Content-Encoding``): the bytes a client
+receives are the bytes whose SHA-256 and size the catalogue states. The RDF format is named in
+the manifest, the catalogue (``dcat:mediaType`` + ``dcat:compressFormat``) and the file name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+router = APIRouter()
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+
+RELEASE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,100}$")
+RDF_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+}
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "status": status, "error": message}, status_code=status)
+
+
+def _store_root(request: Request) -> Path:
+    return Path(request.app.state.settings.store)
+
+
+def _current(root: Path) -> str | None:
+    try:
+        return Path(os.readlink(root / "current")).name
+    except OSError:
+        return None
+
+
+def _manifest(root: Path, release: str) -> dict[str, Any] | None:
+    if not RELEASE_RE.match(release):
+        return None
+    path = root / "exports" / release / "manifest.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and not any(t in accept for t in RDF_TYPES)
+
+
+def _pick_rdf(request: Request) -> str | None:
+    """The RDF media type the client asks for (Accept with q-values); Turtle by default."""
+    accept = request.headers.get("accept", "")
+    if not accept.strip():
+        return "text/turtle"
+    best: tuple[float, str] | None = None
+    for part in accept.split(","):
+        bits = [b.strip() for b in part.split(";")]
+        mt, q = bits[0].lower(), 1.0
+        for b in bits[1:]:
+            if b.startswith("q="):
+                try:
+                    q = float(b[2:])
+                except ValueError:
+                    q = 0.0
+        cands = list(RDF_TYPES) if mt in ("*/*", "application/*", "text/*") else [mt]
+        for c in cands:
+            if c in RDF_TYPES and q > 0 and (best is None or q > best[0]):
+                best = (q, "text/turtle" if mt.endswith("*") else c)
+    return best[1] if best else None
+
+
+@router.get("/download/", response_model=None)
+def listing(request: Request) -> Response:
+    root = _store_root(request)
+    release = _current(root)
+    manifest = _manifest(root, release) if release else None
+    if release is None or manifest is None:
+        return _error(
+            404,
+            f"er zijn geen downloads voor de huidige release in {root}; "
+            "maak ze met 'kennisgraaf export' (of 'kennisgraaf build')",
+        )
+    files = [{**f, "url": f"/download/{release}/{f['path']}"} for f in manifest.get("files", [])]
+    if _wants_html(request):
+        return templates.TemplateResponse(
+            request,
+            "downloads.html",
+            {"release": {"id": release}, "files": files, "manifest": manifest},
+        )
+    return JSONResponse({"release": release, "created": manifest.get("created"), "files": files})
+
+
+@router.get("/download/{release}/{name}", response_model=None)
+def download(request: Request, release: str, name: str) -> Response:
+    root = _store_root(request)
+    manifest = _manifest(root, release)
+    if manifest is None:
+        current = _current(root)
+        hint = f"; de huidige release is {current} (zie /download/)" if current else ""
+        return _error(404, f"onbekende release '{release}'{hint}")
+    entry = next((f for f in manifest.get("files", []) if f.get("path") == name), None)
+    if entry is None:
+        return _error(
+            404, f"release {release} heeft geen bestand '{name}'; zie /download/ voor de lijst"
+        )
+    folder = (root / "exports" / release).resolve()
+    path = folder / name
+    if path.is_symlink() or not path.is_file() or path.resolve().parent != folder:
+        return _error(404, f"bestand '{name}' van release {release} ontbreekt op de server")
+    etag = f'"{entry["sha256"]}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    media = "application/gzip" if entry.get("compression") == "gzip" else entry["media_type"]
+    if media.startswith("text/"):
+        media += "; charset=utf-8"
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=name,
+        headers={"ETag": etag, "Cache-Control": "public, max-age=86400, immutable"},
+    )
+
+
+def _rdf_document(request: Request, name: str, title: str) -> Response:
+    root = _store_root(request)
+    release = _current(root)
+    manifest = _manifest(root, release) if release else None
+    path = root / "exports" / str(release) / name
+    if release is None or manifest is None or not path.is_file():
+        return _error(
+            404,
+            f"er is nog geen {title} voor de huidige release in {root}; "
+            "maak die met 'kennisgraaf export' (of 'kennisgraaf build')",
+        )
+    sha = next((f["sha256"] for f in manifest.get("files", []) if f.get("path") == name), "")
+    if _wants_html(request):
+        triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+        return templates.TemplateResponse(
+            request,
+            "rdf_document.html",
+            {
+                "release": {"id": release},
+                "title": title,
+                "turtle": path.read_text(),
+                "count": len(triples),
+                "links": {
+                    "Turtle": "text/turtle",
+                    "JSON-LD": "application/ld+json",
+                    "RDF/XML": "application/rdf+xml",
+                },
+            },
+        )
+    media = _pick_rdf(request)
+    if media is None:
+        return _error(
+            406,
+            f"kan {title} niet leveren in dat formaat; vraag om een van: " + ", ".join(RDF_TYPES),
+        )
+    etag = f'"{sha[:32]}-{RDF_TYPES[media].file_extension}"'
+    headers = {"ETag": etag, "Vary": "Accept"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    body: bytes | None = path.read_bytes()
+    if media != "text/turtle":
+        body = ox.serialize(
+            ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), format=RDF_TYPES[media]
+        )
+    return Response(body, media_type=media, headers=headers)
+
+
+@router.get("/catalog", response_model=None)
+def catalog(request: Request) -> Response:
+    return _rdf_document(request, "catalog.ttl", "DCAT-AP-catalogus")
+
+
+@router.get("/.well-known/void", response_model=None)
+def void(request: Request) -> Response:
+    return _rdf_document(request, "void.ttl", "VoID-beschrijving")
