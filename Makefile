@@ -31,6 +31,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
+	@command -v $(NPM) >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 || { \
+	  echo "npm is missing: installing Debian's nodejs and npm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 	@command -v $(NPM) >/dev/null 2>&1 || { \
 	  echo "npm is needed to install the query editor (YASGUI, from package-lock.json)."; \
 	  echo "  Debian/Ubuntu: sudo apt-get install nodejs npm"; \
