@@ -20,9 +20,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from endpoint.app import create_app
-from endpoint.limits import Guard
-from endpoint.settings import ServeSettings
 from ingest import pipeline
 from ingest.settings import BuildSettings
 from tests.conftest import MINI, ROOT
@@ -32,24 +29,6 @@ from tests.test_executor_pool import CUT, ENDLESS, FakeSparql, alive, wait_until
 JSON = "application/sparql-results+json"
 QUICK = "SELECT ?s WHERE { ?s a ?c } LIMIT 3"
 ALL_ROWS = "SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
-
-# ``kennisgraaf serve`` plus install_limits, for as long as endpoint/app.py does not call it
-LAUNCH = """
-import uvicorn
-from endpoint.app import create_app
-from endpoint.limits import install_limits
-from endpoint.settings import ServeSettings
-
-settings = ServeSettings()
-app = create_app(settings)
-install_limits(app, settings)
-uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
-"""
-
-
-def app_installs_limits(store: Path) -> bool:
-    app = create_app(ServeSettings(store=store))
-    return any(m.cls is Guard for m in app.user_middleware)
 
 
 @contextmanager
@@ -64,11 +43,7 @@ def server(store: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen[byte
         "KENNISGRAAF_STORE": str(store),
         "KENNISGRAAF_PORT": str(port),
     }
-    command = (
-        [sys.executable, "-m", "kennisgraaf", "serve"]
-        if app_installs_limits(store)
-        else [sys.executable, "-c", LAUNCH]
-    )
+    command = [sys.executable, "-m", "kennisgraaf", "serve"]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
