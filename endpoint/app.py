@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from ontology.namespaces import sparql_prologue
 
 from . import examples_routes, problems
+from .changes import router as changes_router
 from .downloads import router as downloads_router
 from .executor_pool import PoolExecutor
 from .executors import make_executor, writes_enabled
@@ -75,6 +76,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.include_router(graph_store_router(settings, executor))
     app.include_router(examples_routes.router)
     app.include_router(downloads_router)
+    app.include_router(changes_router)
 
     @app.get("/health")
     def health() -> JSONResponse:

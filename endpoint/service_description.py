@@ -88,7 +88,7 @@ def describe(
         add(service, SD + "resultFormat", _n(f.w3c))
     add(service, SD + "feature", _n(SD + "UnionDefaultGraph"))
     add(service, SD + "defaultDataset", dataset)
-    for path in ("catalog", ".well-known/void"):
+    for path in ("catalog", ".well-known/void", "download/", "changes"):
         add(service, RDFS + "seeAlso", _n(origin + path))
 
     add(dataset, "a", _n(SD + "Dataset"))

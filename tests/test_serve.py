@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +32,21 @@ def test_home_page_shows_what_the_graph_holds(server: tuple[str, Path, Path]) ->
     assert "Wat de graaf bevat" in r.text
     assert "Update van de pilothubs (2023-05-11)" in r.text
     assert "pilothub" in r.text.lower()
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_every_link_on_the_home_page_answers(server: tuple[str, Path, Path]) -> None:
+    """The home page links the editor, the service description, downloads, catalogue, VoID and
+    changes; each of them answers on the real server."""
+    url, _store, _data = server
+    page = httpx.get(url + "/").text
+    links = set(re.findall(r'href="(/[^"]*)"', page))
+    assert {"/sparql", "/download/", "/catalog", "/.well-known/void", "/changes"} <= links
+    for link in sorted(links):
+        r = httpx.get(url + html.unescape(link), headers={"Accept": BROWSER_ACCEPT})
+        assert r.status_code == 200, (link, r.status_code, r.text[:200])
 
 
 def test_health_names_the_release(server: tuple[str, Path, Path]) -> None:
