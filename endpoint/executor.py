@@ -46,6 +46,9 @@ class QueryResult:
     kind: ResultKind
     media_type: str
     chunks: AsyncIterator[bytes]
+    # the whole serialised result when it is already complete (a small result): sent as one
+    # plain response, without the streaming machinery
+    body: bytes | None = None
 
 
 class ExecutorError(Exception):

@@ -390,11 +390,8 @@ class PoolExecutor:
             run.finish()
             size = LENGTH.unpack_from(payload)[0]
             head = json.loads(payload[LENGTH.size : LENGTH.size + size])
-            return QueryResult(
-                cast(ResultKind, head["kind"]),
-                head["media"],
-                _once(payload[LENGTH.size + size :]),
-            )
+            body = payload[LENGTH.size + size :]
+            return QueryResult(cast(ResultKind, head["kind"]), head["media"], _once(body), body)
         if kind != b"H":
             run.abort()
             raise WorkerFailed(f"the query worker answered {kind!r}; try again")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .executor import ResultKind
 
@@ -215,11 +216,20 @@ def choose(accept: str | None, format_param: str | None, offers: Sequence[Format
 
 def job_formats(accept: str | None, format_param: str | None) -> dict[ResultKind, str | None]:
     """``QueryJob.formats``: the media type to use per kind of result (None: 406)."""
-    out: dict[ResultKind, str | None] = {}
+    return dict(_job_formats(accept, format_param))
+
+
+@lru_cache(maxsize=256)
+def _job_formats(
+    accept: str | None, format_param: str | None
+) -> tuple[tuple[ResultKind, str | None], ...]:
+    # clients send the same few Accept headers again and again: negotiate each once (bounded,
+    # so that many different headers only cost a recomputation)
+    out: list[tuple[ResultKind, str | None]] = []
     for kind, offers in OFFERS.items():
         f = choose(accept, format_param, offers)
-        out[kind] = f.media_type if f else None
-    return out
+        out.append((kind, f.media_type if f else None))
+    return tuple(out)
 
 
 def by_media_type(media_type: str) -> Format | None:
@@ -227,6 +237,7 @@ def by_media_type(media_type: str) -> Format | None:
     return next((f for f in FORMATS if f.media_type == mt), None)
 
 
+@lru_cache(maxsize=64)
 def content_type(media_type: str) -> str:
     """The Content-Type header for a media type we serialise (adds ``charset=utf-8`` to text)."""
     f = by_media_type(media_type)

@@ -27,6 +27,7 @@ def serve(settings: ServeSettings) -> int:
         host=settings.host,
         port=settings.port,
         log_level="warning",
+        access_log=False,  # not logged at this level anyway; skips the per-request call
         timeout_graceful_shutdown=5,
     )
     return 0

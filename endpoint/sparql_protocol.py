@@ -115,6 +115,8 @@ def sparql_router(
             result = await executor.query(job)
         except ExecutorError as e:
             raise from_executor_error(e, "query") from None
+        if result.body is not None:  # complete already: one plain response (Content-Length)
+            return Response(result.body, media_type=content_type(result.media_type), headers=VARY)
         return StreamingResponse(
             result.chunks, media_type=content_type(result.media_type), headers=VARY
         )

@@ -269,7 +269,9 @@ def test_a_plain_get_gives_the_service_description_in_turtle(client: httpx.Clien
     ):
         assert f"http://www.w3.org/ns/formats/{name}" in formats
     see_also = {str(o) for o in g.objects(service, rdflib.RDFS.seeAlso)}
-    assert see_also == {base + "/catalog", base + "/.well-known/void"}
+    assert see_also == {
+        base + p for p in ("/catalog", "/.well-known/void", "/download/", "/changes")
+    }
     dataset = g.value(service, SD.defaultDataset)
     assert dataset is not None
     assert g.value(dataset, rdflib.URIRef("http://purl.org/dc/terms/title")) is not None
