@@ -72,6 +72,13 @@ test: install lint typecheck ## install and run every test
 
 bench: install ## benchmarks (bench/), figures for the README
 	$(BIN)/python -m bench.build_bench
+	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 || { \
+	  echo "wrk is missing: installing Debian's wrk (the endpoint benchmark's load driver)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "wrk is needed for the endpoint benchmark (a load driver cheaper than the servers)."; \
+	  echo "  Debian/Ubuntu: sudo apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench.endpoint_bench
 
 clean: ## remove the virtual environment, the built store and the installed query editor
 	rm -rf $(VENV) store node_modules $(YASGUI_DIR)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import io
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,11 +17,10 @@ import pyoxigraph as ox
 from ontology import iris
 from ontology.namespaces import prefixes
 
-from . import release
+from . import changes, release
 from .errors import BuildError, DataError, Problem
 from .kinds import KINDS_BY_FILE, Kind
 from .mapping import Mapped, Mapper
-from .pyshacl_reference import pyshacl_results, to_graph
 from .report import to_problems
 from .ror import RorMapper, RorOrg, read_ror
 from .settings import BuildSettings
@@ -136,11 +137,107 @@ def rdf_graph(base: str, path: Path) -> ox.NamedNode:
     return ox.NamedNode(iris.graph_iri(base, "bestand", iris.slugify(path.stem)))
 
 
-def _load_rdf(store: ox.Store, path: Path, data: Path, base: str) -> list[Problem]:
+# A line-based file (N-Triples, N-Quads) at least this large is loaded in parts, in parallel.
+PARALLEL_LOAD_BYTES = 32 * 2**20
+
+
+class _Part(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file, for one of the parallel bulk loads."""
+
+    def __init__(self, path: Path, start: int, end: int) -> None:
+        super().__init__()
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._fh.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = min(len(buffer), self._left)
+        if n <= 0:
+            return 0
+        got = self._fh.readinto(memoryview(buffer)[:n])
+        self._left -= got
+        return got
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _line_parts(path: Path, fmt: ox.RdfFormat, threads: int) -> list[tuple[int, int]]:
+    """Byte ranges (cut at line ends) to load in parallel, or one range for the whole file.
+
+    Only N-Triples and N-Quads have one statement per line, and only a file without blank
+    nodes: each bulk load names the blank nodes it reads anew, so ``_:b`` in two parts would
+    become two nodes.
+    """
+    size = path.stat().st_size
+    if threads < 2 or size < PARALLEL_LOAD_BYTES:
+        return [(0, size)]
+    if fmt not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+        return [(0, size)]
+    with open(path, "rb") as fh:
+        tail = b""
+        while chunk := fh.read(1 << 24):
+            if b"_:" in tail + chunk:
+                return [(0, size)]
+            tail = chunk[-1:]
+        cuts = [0]
+        for i in range(1, threads):
+            fh.seek(max(cuts[-1], size * i // threads))
+            fh.readline()
+            cuts.append(min(fh.tell(), size))
+    cuts.append(size)
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+
+def _bulk_load(
+    store: ox.Store,
+    path: Path,
+    fmt: ox.RdfFormat,
+    base: str,
+    to_graph: ox.NamedNode | None,
+    threads: int,
+) -> None:
+    """``store.bulk_load`` of the file; a large line-based file in parts, one thread each.
+
+    On a syntax error the file is parsed once more from the start, so that the error reported
+    is the first one in the file, with its line, as a single load would report it.
+    """
+    parts = _line_parts(path, fmt, threads)
+    if len(parts) == 1:
+        store.bulk_load(path=str(path), format=fmt, base_iri=base, to_graph=to_graph)
+        return
+    errors: list[BaseException] = []
+
+    def load(start: int, end: int) -> None:
+        try:
+            with io.BufferedReader(_Part(path, start, end), 1 << 20) as part:
+                store.bulk_load(input=part, format=fmt, base_iri=base, to_graph=to_graph)
+        except BaseException as e:  # re-raised in the calling thread
+            errors.append(e)
+
+    workers = [threading.Thread(target=load, args=part) for part in parts]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if errors:
+        if any(isinstance(e, SyntaxError) for e in errors):
+            for _quad in ox.parse(path=str(path), format=fmt, base_iri=base):
+                pass
+        raise errors[0]
+
+
+def _load_rdf(
+    store: ox.Store, path: Path, data: Path, base: str, threads: int = 1
+) -> list[Problem]:
     fmt = RDF_FORMATS[path.suffix]
     to_graph_ = None if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG) else rdf_graph(base, path)
     try:
-        store.bulk_load(path=str(path), format=fmt, base_iri=base, to_graph=to_graph_)
+        _bulk_load(store, path, fmt, base, to_graph_, threads)
     except SyntaxError as e:
         msg = str(e.args[0]) if e.args else str(e)
         return [
@@ -159,6 +256,8 @@ def _load_rdf(store: ox.Store, path: Path, data: Path, base: str) -> list[Proble
 def _validate(store: ox.Store, base: str, validator: str, threads: int) -> list[Result]:
     shapes = shapes_graph(base)
     if validator == "pyshacl":
+        from .pyshacl_reference import pyshacl_results, to_graph  # pyshacl takes 0.5 s to import
+
         return pyshacl_results(to_graph(store.quads_for_pattern(None, None, None, None)), shapes)
     return validate_store(store, compile_shapes(shapes), threads=threads)
 
@@ -191,23 +290,27 @@ def _curies(base: str) -> dict[str, str]:
     return out
 
 
-class _HashWriter:
-    def __init__(self) -> None:
-        self.h = hashlib.sha256()
+def checksum(quads: list[ox.Quad], rdf_files: list[tuple[Path, str]]) -> str:
+    """SHA-256 of what a build loads: the same inputs give the same checksum.
 
-    def write(self, chunk: bytes) -> int:
-        self.h.update(chunk)
-        return len(chunk)
-
-    def flush(self) -> None:
-        return None
-
-
-def checksum(store: ox.Store) -> str:
-    """SHA-256 of the N-Quads dump, streamed: the same content gives the same checksum."""
-    w = _HashWriter()
-    store.dump(w, format=ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
-    return w.h.hexdigest()
+    That is the N-Quads of the quads made from ``data/`` and the vocabulary (sorted, without
+    duplicates: the content of those graphs, whose blank nodes have stable labels), then per RDF
+    file its graph and the SHA-256 of its bytes. Hashing the N-Quads dump of the whole store
+    instead costs as much as loading it (about 16 s at a million triples), and a bulk load gives
+    the blank nodes of a file new labels every time, so that dump is not stable anyway.
+    """
+    h = hashlib.sha256()
+    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    assert nquads is not None
+    for line in sorted(set(nquads.splitlines(keepends=True))):
+        h.update(line)
+    for path, graph in rdf_files:
+        f = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                f.update(chunk)
+        h.update(f"# {path.name} {graph} {f.hexdigest()}\n".encode())
+    return h.hexdigest()
 
 
 def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
@@ -254,9 +357,11 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
             "created": now.isoformat().replace("+00:00", "Z"),
             "triples": triples,
             "records": inp.count,
-            "sha256_nquads": digest,
+            "sha256_inputs": digest,
             "base_iri": base,
         }
+        _exports(build_dir, meta, settings, progress)
+        changes.write_changes(settings.store, build_dir, meta, settings.base_iri, progress)
         path = release.publish(settings.store, build_dir, release_id, meta, settings.keep_releases)
     except BaseException:
         gc.collect()  # drop the half-built store before its directory goes
@@ -277,12 +382,13 @@ def _fill_and_check(
 ) -> tuple[int, str]:
     """Load everything into ``store`` and validate it; raises DataError on any problem."""
     data, base = settings.data, settings.base_iri
-    store.bulk_extend(vocabulary_quads(base))
+    vocabulary = vocabulary_quads(base)
+    store.bulk_extend(vocabulary)
     store.bulk_extend(mapped.quads)
     problems: list[Problem] = []
     for path in inp.rdf_files:
         progress(f"laden van {_shown(path, data)} ...")
-        problems += _load_rdf(store, path, data, base)
+        problems += _load_rdf(store, path, data, base, settings.threads)
     if problems:
         raise DataError(problems, "laden van RDF-bestanden")
     step("load")
@@ -293,7 +399,29 @@ def _fill_and_check(
     if results:
         raise DataError(_problems(results, store, mapped, inp, data, base), "validatie (SHACL)")
     progress("geen overtredingen")
-    return triples, checksum(store)
+    graphs = [(p, _graph_of(p, base)) for p in inp.rdf_files]
+    return triples, checksum(vocabulary + mapped.quads, graphs)
+
+
+def _graph_of(path: Path, base: str) -> str:
+    """The graph a file is loaded into ('' for N-Quads and TriG, which name their own)."""
+    if RDF_FORMATS[path.suffix] in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        return ""
+    return rdf_graph(base, path).value
+
+
+def _exports(
+    build_dir: Path, meta: dict[str, object], settings: BuildSettings, progress: Progress
+) -> None:
+    """Dumps, catalogue and VoID into ``<store>/exports/<id>/`` before the release goes live."""
+    from .export import export_release, prune_exports
+    from .settings import ExportSettings
+
+    exp = ExportSettings(store=settings.store, base_iri=settings.base_iri, out=None)
+    if exp.build_exports:
+        progress("schrijven van de exports (dumps, catalogus, VoID) ...")
+        export_release(build_dir, meta, exp)
+        prune_exports(settings.store, keep=str(meta["id"]))
 
 
 def build(settings: BuildSettings, progress: Progress = _quiet) -> Outcome:
