@@ -293,6 +293,7 @@ class CatalogBuilder:
         g.add(ds, DCAT + "landingPage", N(self.url))
         g.add(ds, FOAF + "page", N(self.url))
         g.add(ds, DCT + "license", N(self.s.license))
+        g.add(ds, DCAT + "version", lit(self.manifest["release"]))  # the release it describes
         self.distributions(ds, None, self.s.license)
         return ds
 
@@ -331,6 +332,7 @@ class CatalogBuilder:
             g.add(whole, DCT + "hasPart", ds)
             licence = CC0 if slug == "bron-ror" else self.s.license
             g.add(ds, DCT + "license", N(licence))
+            g.add(ds, DCAT + "version", lit(self.manifest["release"]))
             if names:
                 doc = N(source)
                 g.typed(doc, FOAF + "Document")

@@ -130,3 +130,12 @@ def test_products_and_evidence_are_harvestable_datasets(
     services = list(g.subjects(rdflib.RDF.type, DCAT.DataService))
     assert len(services) == 1
     assert str(g.value(services[0], DCAT.endpointURL)).endswith("/sparql")
+
+
+def test_the_release_datasets_name_their_release(export: dict[str, Any]) -> None:
+    """The whole graph and every source graph say which release they describe (dcat:version);
+    products and evidence items, which are not releases, do not."""
+    g, release = export["catalog"], export["manifest"]["release"]
+    versioned = {str(s) for s, v in g.subject_objects(DCAT.version) if str(v) == release}
+    dumped = {str(ds) for ds in g.subjects(DCAT.distribution, None)}
+    assert versioned == dumped and len(dumped) > 1
