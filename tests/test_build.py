@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from ingest import pipeline
 from ingest.settings import BuildSettings
@@ -121,3 +122,35 @@ def test_an_editorial_post_lands_in_the_editorial_graph(mini_data: Path, tmp_pat
         ("https://kennisgraaf.nl/graph/bron/bericht", "https://kennisgraaf.nl/id/programma/npuls"),
         ("https://kennisgraaf.nl/graph/redactie", "https://kennisgraaf.nl/id/hub/pilothub-xr"),
     }
+
+
+def test_a_large_n_triples_file_loads_in_parallel_parts_with_the_same_content(
+    mini_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Big line-based files are bulk-loaded in parts (cut at line ends); the graph must be the
+    same as one load, and a file with blank nodes must stay whole (each load renames them)."""
+    rdf = mini_data / "rdf"
+    rdf.mkdir()
+    lines = [
+        f'<https://example.org/s{i}> <https://example.org/p> "waarde {i} met een lange tekst" .'
+        for i in range(3000)
+    ]
+    (rdf / "groot.nt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (rdf / "bnodes.nt").write_text(
+        "".join(f'_:b <https://example.org/p> "{i}" .\n' for i in range(500)), encoding="utf-8"
+    )
+    whole = pipeline.build(BuildSettings(data=mini_data, store=tmp_path / "een", threads=1))
+    monkeypatch.setattr(pipeline, "PARALLEL_LOAD_BYTES", 1000)
+    assert len(pipeline._line_parts(rdf / "groot.nt", ox.RdfFormat.N_TRIPLES, 2)) == 2
+    assert len(pipeline._line_parts(rdf / "bnodes.nt", ox.RdfFormat.N_TRIPLES, 2)) == 1
+    parts = pipeline.build(BuildSettings(data=mini_data, store=tmp_path / "twee", threads=2))
+
+    def content(out: pipeline.Outcome) -> set[str]:
+        store = ox.Store.read_only(str(out.path))
+        return {str(q) for q in store if not isinstance(q.subject, ox.BlankNode)}
+
+    assert content(whole) == content(parts)
+    assert whole.triples == parts.triples
+    q = "SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { GRAPH ?g { ?b <https://example.org/p> ?o } FILTER isBlank(?b) }"
+    store = ox.Store.read_only(str(parts.path))
+    assert [r["n"].value for r in store.query(q)] == ["1"]  # type: ignore[index, union-attr]
