@@ -20,7 +20,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+
+from .release_files import current_release, json_error, store_root
 
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -67,22 +68,6 @@ FEED_PREFIXES = {
 }
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    body = {"ok": False, "status": status, "error": message, **extra}
-    return JSONResponse(body, status_code=status)
-
-
-def _root(request: Request) -> Path:
-    return Path(request.app.state.settings.store)
-
-
-def _current(root: Path) -> str | None:
-    try:
-        return Path(os.readlink(root / "current")).name
-    except OSError:
-        return None
-
-
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text())
@@ -110,7 +95,7 @@ def _summaries(root: Path) -> list[dict[str, Any]]:
 def _releases(root: Path) -> list[dict[str, Any]]:
     """Releases on the server, oldest first: id, created, whether current, dump link."""
     folder = root / "releases"
-    current = _current(root)
+    current = current_release(root)
     out = []
     for meta_file in folder.glob("*.json") if folder.is_dir() else []:
         meta = _read_json(meta_file)
@@ -183,15 +168,15 @@ def _accepts(request: Request, offered: list[str]) -> str | None:
 
 @router.get("/changes", response_model=None)
 def listing(request: Request) -> Response:
-    root = _root(request)
+    root = store_root(request)
     params = request.query_params
     if "from" in params or "to" in params:
         from_id = params.get("from")
         if not from_id:
-            return _error(400, "geef bij /changes?to=... ook from=<release> op")
-        to_id = params.get("to") or _current(root)
+            return json_error(400, "geef bij /changes?to=... ook from=<release> op")
+        to_id = params.get("to") or current_release(root)
         if to_id is None:
-            return _error(404, f"er is geen huidige release in {root}")
+            return json_error(404, f"er is geen huidige release in {root}")
         return patch(request, from_id, to_id)
     releases = _releases(root)
     changes = [_link(s) for s in reversed(_summaries(root))]
@@ -201,7 +186,7 @@ def listing(request: Request) -> Response:
         )
     return JSONResponse(
         {
-            "current": _current(root),
+            "current": current_release(root),
             "releases": releases,
             "changes": changes,
             "feed": "/changes/feed",
@@ -211,7 +196,7 @@ def listing(request: Request) -> Response:
 
 def _unknown(root: Path, rid: str) -> JSONResponse:
     known = list(_known(root))
-    return _error(
+    return json_error(
         404,
         f"onbekende release '{rid}'; bekende releases: {', '.join(known) or 'geen'} (zie /changes)",
         known=known,
@@ -280,15 +265,15 @@ def _header_iri(body: bytes, key: bytes) -> bytes | None:
 def feed(request: Request) -> Response:
     fmt = request.query_params.get("format")
     if fmt is not None and fmt not in FEED_FORMATS:
-        return _error(400, f"onbekend formaat '{fmt}'; kies een van: {', '.join(FEED_FORMATS)}")
+        return json_error(400, f"onbekend formaat '{fmt}'; kies een van: {', '.join(FEED_FORMATS)}")
     media = FEED_FORMATS[fmt] if fmt else _accepts(request, list(FEED_TYPES))
     if media is None:
-        return _error(
+        return json_error(
             406,
             "kan de feed niet leveren in dat formaat; vraag om een van: " + ", ".join(FEED_TYPES),
         )
     base = str(request.base_url)
-    root = _root(request)
+    root = store_root(request)
     N, L = ox.NamedNode, ox.Literal  # noqa: N806 - reads like the Turtle it builds
     stream, view = N(f"{base}changes/feed#stream"), N(f"{base}changes/feed")
     triples = [
@@ -336,15 +321,17 @@ def feed(request: Request) -> Response:
 
 @router.get("/changes/{from_id}/{to_id}", response_model=None)
 def patch(request: Request, from_id: str, to_id: str) -> Response:
-    root = _root(request)
+    root = store_root(request)
     fmt = request.query_params.get("format")
     if fmt is not None and fmt not in PATCH_FORMATS:
-        return _error(400, f"onbekend formaat '{fmt}'; kies een van: {', '.join(PATCH_FORMATS)}")
+        return json_error(
+            400, f"onbekend formaat '{fmt}'; kies een van: {', '.join(PATCH_FORMATS)}"
+        )
     media = (
         PATCH_FORMATS[fmt] if fmt else _accepts(request, [PATCH, "text/plain", "application/json"])
     )
     if media is None:
-        return _error(
+        return json_error(
             406,
             f"kan de wijzigingen niet leveren in dat formaat; vraag om {PATCH} "
             "(RDF Patch) of application/json (samenvatting)",
@@ -356,7 +343,7 @@ def patch(request: Request, from_id: str, to_id: str) -> Response:
     steps = _chain(root, from_id, to_id)
     if steps is None:
         links = [f"{s['from']['id']} -> {s['to']['id']}" for s in _summaries(root)]
-        return _error(
+        return json_error(
             404,
             f"geen wijzigingen van {from_id} naar {to_id} beschikbaar: de server bewaart alleen "
             f"de laatste releases, van oud naar nieuw; beschikbaar: {', '.join(links) or 'geen'}. "
@@ -367,7 +354,7 @@ def patch(request: Request, from_id: str, to_id: str) -> Response:
     for s in steps:
         body = _patch_body(root, s)
         if body is None:
-            return _error(
+            return json_error(
                 404,
                 f"het patchbestand van {s['from']['id']} naar {s['to']['id']} ontbreekt op de "
                 "server; haal de volledige dump op via /download/",
@@ -409,7 +396,7 @@ def patch(request: Request, from_id: str, to_id: str) -> Response:
 
 @router.get("/changes/{release_id}", response_model=None)
 def release_info(request: Request, release_id: str) -> Response:
-    root = _root(request)
+    root = store_root(request)
     known = _known(root)
     if not RELEASE_RE.match(release_id) or release_id not in known:
         return _unknown(root, release_id)

@@ -11,7 +11,6 @@ the manifest, the catalogue (``dcat:mediaType`` + ``dcat:compressFormat``) and t
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+
+from .release_files import current_release, json_error, store_root
 
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -31,21 +32,6 @@ RDF_TYPES = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
 }
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"ok": False, "status": status, "error": message}, status_code=status)
-
-
-def _store_root(request: Request) -> Path:
-    return Path(request.app.state.settings.store)
-
-
-def _current(root: Path) -> str | None:
-    try:
-        return Path(os.readlink(root / "current")).name
-    except OSError:
-        return None
 
 
 def _manifest(root: Path, release: str) -> dict[str, Any] | None:
@@ -88,11 +74,11 @@ def _pick_rdf(request: Request) -> str | None:
 
 @router.get("/download/", response_model=None)
 def listing(request: Request) -> Response:
-    root = _store_root(request)
-    release = _current(root)
+    root = store_root(request)
+    release = current_release(root)
     manifest = _manifest(root, release) if release else None
     if release is None or manifest is None:
-        return _error(
+        return json_error(
             404,
             f"er zijn geen downloads voor de huidige release in {root}; "
             "maak ze met 'kennisgraaf export' (of 'kennisgraaf build')",
@@ -109,21 +95,21 @@ def listing(request: Request) -> Response:
 
 @router.get("/download/{release}/{name}", response_model=None)
 def download(request: Request, release: str, name: str) -> Response:
-    root = _store_root(request)
+    root = store_root(request)
     manifest = _manifest(root, release)
     if manifest is None:
-        current = _current(root)
+        current = current_release(root)
         hint = f"; de huidige release is {current} (zie /download/)" if current else ""
-        return _error(404, f"onbekende release '{release}'{hint}")
+        return json_error(404, f"onbekende release '{release}'{hint}")
     entry = next((f for f in manifest.get("files", []) if f.get("path") == name), None)
     if entry is None:
-        return _error(
+        return json_error(
             404, f"release {release} heeft geen bestand '{name}'; zie /download/ voor de lijst"
         )
     folder = (root / "exports" / release).resolve()
     path = folder / name
     if path.is_symlink() or not path.is_file() or path.resolve().parent != folder:
-        return _error(404, f"bestand '{name}' van release {release} ontbreekt op de server")
+        return json_error(404, f"bestand '{name}' van release {release} ontbreekt op de server")
     etag = f'"{entry["sha256"]}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
@@ -139,12 +125,12 @@ def download(request: Request, release: str, name: str) -> Response:
 
 
 def _rdf_document(request: Request, name: str, title: str) -> Response:
-    root = _store_root(request)
-    release = _current(root)
+    root = store_root(request)
+    release = current_release(root)
     manifest = _manifest(root, release) if release else None
     path = root / "exports" / str(release) / name
     if release is None or manifest is None or not path.is_file():
-        return _error(
+        return json_error(
             404,
             f"er is nog geen {title} voor de huidige release in {root}; "
             "maak die met 'kennisgraaf export' (of 'kennisgraaf build')",
@@ -169,7 +155,7 @@ def _rdf_document(request: Request, name: str, title: str) -> Response:
         )
     media = _pick_rdf(request)
     if media is None:
-        return _error(
+        return json_error(
             406,
             f"kan {title} niet leveren in dat formaat; vraag om een van: " + ", ".join(RDF_TYPES),
         )
