@@ -15,7 +15,7 @@ YASGUI_BUILD := node_modules/@zazuko/yasgui/build
 YASGUI_DIR := endpoint/static/yasgui
 YASGUI_FILES := yasgui.min.js yasgui.min.js.map yasgui.min.css
 
-.PHONY: help install build validate run test lint format typecheck bench clean
+.PHONY: help install browser build validate run test lint format typecheck bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -67,8 +67,20 @@ format: install ## apply ruff's formatting and fixes
 typecheck: install ## mypy over the packages
 	$(BIN)/mypy
 
-test: install lint typecheck ## install and run every test
-	$(BIN)/python -m pytest
+# The browser tests (Playwright, axe-core) drive Debian's chromium; Playwright's own browser
+# download does not work offline, so the tests point it at this binary (KENNISGRAAF_CHROMIUM).
+CHROMIUM ?= /usr/bin/chromium
+
+browser: ## install Debian's chromium for the browser tests when it is missing
+	@[ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 || { \
+	  echo "chromium is missing: installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@[ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null 2>&1 || { \
+	  echo "chromium is needed for the browser and accessibility tests."; \
+	  echo "  Debian/Ubuntu: sudo apt-get install chromium (or set CHROMIUM=/path/to/chromium)"; exit 1; }
+
+test: install browser lint typecheck ## install and run every test
+	KENNISGRAAF_CHROMIUM="$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" || command -v chromium )" $(BIN)/python -m pytest
 
 bench: install ## benchmarks (bench/), figures for the README
 	$(BIN)/python -m bench.build_bench

@@ -80,9 +80,15 @@ def serialize(job: QueryJob, store: ox.Store) -> tuple[ResultKind, str, bytes]:
 
 
 class LocalExecutor:
-    def __init__(self, store: Callable[[], ox.Store], writable: bool = False) -> None:
+    def __init__(
+        self,
+        store: Callable[[], ox.Store],
+        writable: bool = False,
+        wrote: Callable[[], None] = lambda: None,
+    ) -> None:
         self._store = store
         self._writable = writable
+        self._wrote = wrote  # tells the reader that the store changed
         self._write_lock = asyncio.Lock()
 
     async def query(self, job: QueryJob) -> QueryResult:
@@ -107,7 +113,10 @@ class LocalExecutor:
         if not self._writable:
             raise WritesDisabled("writes are disabled: set KENNISGRAAF_UPDATE_TOKEN to allow them")
         async with self._write_lock:
-            return await run_in_threadpool(fn, self._store())
+            try:
+                return await run_in_threadpool(fn, self._store())
+            finally:
+                self._wrote()
 
     async def read(self, fn: Callable[[ox.Store], T]) -> T:
         return await run_in_threadpool(fn, self._store())

@@ -483,6 +483,7 @@ class PoolExecutor:
                 return await run_in_threadpool(lambda: fn(self._reader.store()))
             finally:
                 self._generation += 1  # workers reopen the store before their next query
+                self._reader.wrote()
                 self._rw.release_write()
 
     async def read(self, fn: Callable[[Any], T]) -> T:

@@ -29,6 +29,7 @@ class ReleaseStore:
         self._target: str | None = None
         self._store: ox.Store | None = None
         self.meta: dict[str, Any] = {}
+        self.writes = 0  # writes to the open release (SPARQL Update, Graph Store) since it opened
 
     def _current_target(self) -> str | None:
         try:
@@ -51,8 +52,22 @@ class ReleaseStore:
                     meta = path.with_suffix(".json")
                     self.meta = json.loads(meta.read_text()) if meta.is_file() else {}
                     self._target = target
+                    self.writes = 0
         assert self._store is not None
         return self._store
+
+    def wrote(self) -> None:
+        """Called by the executors after every write, so that :attr:`version` changes."""
+        self.writes += 1
+
+    @property
+    def version(self) -> str:
+        """Names the content being served: the release id, plus the writes made to it since.
+
+        Pages and RDF documents use it as their ``ETag``, so a build or a write changes it."""
+        self.store()
+        rid = str(self.meta.get("id") or self._target or "")
+        return f"{rid}.{self.writes}" if self.writes else rid
 
     @property
     def path(self) -> Path | None:

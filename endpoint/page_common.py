@@ -1,0 +1,86 @@
+"""What every page and RDF document for people and crawlers shares.
+
+- the reader's language: ``?lang=nl|en`` wins (the visible switch sets it), then the ``lang``
+  cookie, then ``Accept-Language`` by q-value; Dutch when nothing says otherwise;
+- links: an IRI that the project mints is linked by its path on this server (so browsing works
+  wherever it is served, whatever the base IRI); any other IRI is linked as it is;
+- caching: an ``ETag`` that names the content being served (release id + writes since, see
+  :attr:`ReleaseStore.version`) and the representation (language, format), ``304`` on a matching
+  ``If-None-Match``, and ``Cache-Control``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from fastapi import Request, Response
+
+from ontology.iris import path_of
+
+LANGS = ("nl", "en")
+DEFAULT_LANG = "nl"
+LANG_COOKIE = "lang"
+# Pages and RDF documents may be reused for five minutes, then revalidated with the ETag.
+CACHE_CONTROL = "public, max-age=300, must-revalidate"
+
+
+def reader_lang(request: Request) -> str:
+    """``nl`` or ``en``: what this reader reads, from the switch, the cookie or the browser."""
+    asked = request.query_params.get("lang", "").lower()
+    if asked in LANGS:
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE, "").lower()
+    if cookie in LANGS:
+        return cookie
+    return accept_language(request.headers.get("accept-language", ""))
+
+
+def accept_language(header: str) -> str:
+    """The best of :data:`LANGS` for an ``Accept-Language`` header (RFC 9110 q-values)."""
+    best, best_q = DEFAULT_LANG, 0.0
+    for order, item in enumerate(header.split(",")):
+        tag, _, params = item.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if primary in LANGS and q > best_q:
+            best, best_q = primary, q
+        elif primary == "*" and q > best_q and order == 0:
+            best, best_q = DEFAULT_LANG, q
+    return best
+
+
+def href(iri: str, base: str) -> str:
+    """Where a link to ``iri`` goes: our own path for IRIs we mint, the IRI itself otherwise."""
+    return path_of(iri, base) or iri
+
+
+def etag_for(version: str, *variant: str) -> str:
+    """A strong ETag for one representation of the content at ``version``."""
+    h = hashlib.blake2s("\x1f".join((version, *variant)).encode(), digest_size=10).hexdigest()
+    return f'"{h}"'
+
+
+def _tags(header: str) -> Iterable[str]:
+    for part in header.split(","):
+        tag = part.strip()
+        yield tag[2:] if tag.startswith("W/") else tag
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """A ``304`` when the client already holds this representation (``If-None-Match``)."""
+    header = request.headers.get("if-none-match")
+    if header and (header.strip() == "*" or etag in _tags(header)):
+        return Response(status_code=304, headers=cache_headers(etag))
+    return None
+
+
+def cache_headers(etag: str, vary: str = "Accept, Accept-Language, Cookie") -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": vary}
