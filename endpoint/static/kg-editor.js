@@ -71,6 +71,45 @@
     form.hidden = true;
   }
 
+  // WCAG 2.1 AA touch-ups of YASGUI's own markup, checked with axe-core in the browser tests.
+  // YASGUI re-renders tabs and results, so they run again after every change (batched per frame).
+  function touchUp() {
+    // A tablist may only hold tabs: the "new tab" button goes right after the list instead.
+    mount.querySelectorAll(".tabsList").forEach(function (list) {
+      var add = list.querySelector(".addTab");
+      var holder = add && add.parentElement;
+      if (holder && holder.parentElement === list) {
+        holder.removeAttribute("role");
+        holder.classList.add("kg-addtab");
+        list.parentElement.insertBefore(holder, list.nextSibling);
+      }
+    });
+    mount.querySelectorAll("input.autocomplete:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", "SPARQL-endpoint");
+    });
+    // The query text scrolls: it must be reachable by keyboard.
+    mount.querySelectorAll('.CodeMirror-scroll:not([tabindex="0"])').forEach(function (el) {
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("aria-label", "SPARQL-query (scrollen met de pijltjestoetsen)");
+    });
+    mount.querySelectorAll("input:not([type=hidden]):not([aria-label]):not([id]), select:not([aria-label])").forEach(function (el) {
+      if (!el.closest("label")) {
+        el.setAttribute("aria-label", el.getAttribute("placeholder") || el.getAttribute("title") || el.getAttribute("name") || "invoer");
+      }
+    });
+  }
+  var pending = false;
+  new MutationObserver(function () {
+    if (!pending) {
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        touchUp();
+      });
+    }
+  }).observe(mount, { childList: true, subtree: true });
+  touchUp();
+
   var byId = {};
   cfg.examples.forEach(function (e) {
     byId[e.id] = e;
