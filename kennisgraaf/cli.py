@@ -66,7 +66,43 @@ def _build(args: argparse.Namespace, publish: bool) -> int:
     return 0
 
 
+def _export_site(args: argparse.Namespace) -> int:
+    from endpoint.settings import ServeSettings
+    from endpoint.site_export import SiteError, export_site
+
+    try:
+        settings = ServeSettings(**_overrides(args, ("store", "base_iri")))
+    except ValidationError as e:
+        print(_settings_error(e), file=sys.stderr)
+        return 2
+    try:
+        report = export_site(settings, args.site, args.public_url, _progress(args.quiet))
+    except SiteError as e:
+        print(f"fout: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(
+            f"fout: kan de site niet schrijven ({e.strerror}: {e.filename}); "
+            "controleer de map en de vrije schijfruimte",
+            file=sys.stderr,
+        )
+        return 2
+    print(
+        f"statische site in {args.site}: {report.pages} pagina's, {report.files} bestanden, "
+        f"{report.bytes} bytes; open {args.site / 'index.html'} of zet de map op een webserver"
+    )
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
+    if args.site is not None:
+        code = _export_site(args)
+        if code or args.out is None:
+            return code
+    return _export_dumps(args)
+
+
+def _export_dumps(args: argparse.Namespace) -> int:
     from ingest.errors import IngestError
     from ingest.export import export_current
     from ingest.settings import ExportSettings
@@ -200,11 +236,21 @@ def parser() -> argparse.ArgumentParser:
         metavar="BYTES",
         help="largest request body, 413 above it (KENNISGRAAF_MAX_BODY, default: 16777216)",
     )
-    sp = sub.add_parser("export", help="write the dumps, catalogue and VoID of the current release")
+    sp = sub.add_parser(
+        "export",
+        help="write the dumps, catalogue and VoID of the current release, or a static site",
+    )
     sp.add_argument(
         "--out",
         type=Path,
         help="output folder (KENNISGRAAF_OUT, default: <store>/exports/<release>)",
+    )
+    sp.add_argument(
+        "--site",
+        type=Path,
+        metavar="DIR",
+        help="write every page as static HTML into DIR, for a plain file server "
+        "(with --out as well, also the dumps)",
     )
     sp.add_argument("--store", type=Path, help="store folder (KENNISGRAAF_STORE, default: store)")
     sp.add_argument(
