@@ -91,6 +91,7 @@ bench: install ## benchmarks (bench/), figures for the README
 	  echo "wrk is needed for the endpoint benchmark (a load driver cheaper than the servers)."; \
 	  echo "  Debian/Ubuntu: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.endpoint_bench
+	$(BIN)/python -m bench.pages_bench
 	$(BIN)/python -m bench.export_bench
 
 clean: ## remove the virtual environment, the built store and the installed query editor

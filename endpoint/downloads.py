@@ -20,6 +20,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from .catalog_view import catalog_view, void_view
+from .page_common import reader_lang
 from .release_files import current_release, json_error, store_root
 
 router = APIRouter()
@@ -124,6 +126,17 @@ def download(request: Request, release: str, name: str) -> Response:
     )
 
 
+FORMAT_NAMES = {
+    "ttl": "text/turtle",
+    "turtle": "text/turtle",
+    "jsonld": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "rdf": "application/rdf+xml",
+    "xml": "application/rdf+xml",
+    "nt": "application/n-triples",
+}
+
+
 def _rdf_document(request: Request, name: str, title: str) -> Response:
     root = store_root(request)
     release = current_release(root)
@@ -136,24 +149,16 @@ def _rdf_document(request: Request, name: str, title: str) -> Response:
             "maak die met 'kennisgraaf export' (of 'kennisgraaf build')",
         )
     sha = next((f["sha256"] for f in manifest.get("files", []) if f.get("path") == name), "")
-    if _wants_html(request):
-        triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
-        return templates.TemplateResponse(
-            request,
-            "rdf_document.html",
-            {
-                "release": {"id": release},
-                "title": title,
-                "turtle": path.read_text(),
-                "count": len(triples),
-                "links": {
-                    "Turtle": "text/turtle",
-                    "JSON-LD": "application/ld+json",
-                    "RDF/XML": "application/rdf+xml",
-                },
-            },
+    asked = request.query_params.get("format")
+    if asked is not None and asked.lower() not in FORMAT_NAMES:
+        return json_error(
+            400,
+            f"onbekend formaat '{asked}' voor {title}; kies format="
+            + ", format=".join(sorted(FORMAT_NAMES)),
         )
-    media = _pick_rdf(request)
+    if asked is None and _wants_html(request):
+        return _html_view(request, path, name, release)
+    media = FORMAT_NAMES[asked.lower()] if asked else _pick_rdf(request)
     if media is None:
         return json_error(
             406,
@@ -169,6 +174,18 @@ def _rdf_document(request: Request, name: str, title: str) -> Response:
             ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), format=RDF_TYPES[media]
         )
     return Response(body, media_type=media, headers=headers)
+
+
+def _html_view(request: Request, path: Path, name: str, release: str) -> Response:
+    """The catalogue or the VoID description as a page for people (in their language)."""
+    base = request.app.state.settings.base_iri
+    lang = reader_lang(request)
+    context: dict[str, Any] = {"release": {"id": release}, "lang": lang}
+    if name == "catalog.ttl":
+        context["cat"] = catalog_view(path, base, lang)
+        return templates.TemplateResponse(request, "catalog.html", context)
+    context["void"] = void_view(path, base)
+    return templates.TemplateResponse(request, "void.html", context)
 
 
 @router.get("/catalog", response_model=None)

@@ -1,0 +1,385 @@
+"""Benchmark of the pages for people: entity pages, class pages and search of ``kennisgraaf
+serve``, next to Oxigraph's own server answering a ``DESCRIBE`` of the same entities.
+
+    python -m bench.pages_bench [--sizes 1M] [--clients 1,8,32] [--duration 10]
+                                [--out bench/out/pages.json]
+
+For each size the synthetic data (``bench.generate``) is built with ``kennisgraaf build`` (with
+its search index) and loaded with ``oxigraph load`` (the same quads, from ``Store.dump``), under
+``bench/out/pages-<size>/``. Then, one server at a time, ``wrk`` asks in turn:
+
+* **entity**: the HTML page of a few hundred entities (``GET /doc/…``, ``Accept: text/html``):
+  the full page (properties grouped by the shapes, labels of linked things, incoming links with
+  counts, provenance, embedded schema.org JSON-LD);
+* **class**: pages of the instance lists of every class (``GET /klasse?iri=…&page=N``);
+* **search**: ``GET /search?q=…`` for words of the synthetic labels (HTML);
+* **describe** (Oxigraph): ``GET /query?query=DESCRIBE <iri>`` with ``Accept: text/turtle``
+  for the same entities as the entity mix: the reference that issue 4 compares against.
+
+Before timing, every request is sent once to check that it answers 200. The ratio in the table is
+Kennisgraaf's requests/s for a mix divided by Oxigraph's DESCRIBE requests/s at the same number of
+clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from bench.build_bench import data_folder, machine, size_label
+from bench.endpoint_bench import (
+    BIN,
+    HOST,
+    OUT,
+    SEED,
+    WARMUP_S,
+    Running,
+    Server,
+    _free_port,
+    _oxigraph,
+    _run,
+    _wrk_version,
+    wrk,
+)
+from bench.generate import parse_count
+
+DEFAULT_SIZES = "1M"
+DEFAULT_CLIENTS = "1,8,32"
+ENTITIES = 300
+TARGET = 0.3
+TARGET_CLIENTS = 8
+
+# wrk's script for GET requests: the listing's first line is the Accept header, every further
+# line a path; it cycles through the paths.
+WRK_GET_LUA = r"""
+local paths = {}
+local n = 0
+local i = 0
+local accept = nil
+function init(args)
+  for line in io.lines(args[1]) do
+    if accept == nil then
+      accept = line
+    else
+      n = n + 1
+      paths[n] = line
+    end
+  end
+  i = math.floor(n * (tonumber(args[3]) or 0)) % n
+end
+function request()
+  i = i % n + 1
+  return wrk.format("GET", paths[i], {["Accept"] = accept})
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, "read": %d, '
+    .. '"write": %d, "status": %d, "timeout": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
+    .. '"max_us": %d, "mean_us": %.1f}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
+    e.timeout, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    latency.max, latency.mean))
+end
+"""
+
+ENTITY_QUERY = """
+SELECT DISTINCT ?s WHERE {
+  ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l
+  FILTER(STRSTARTS(STR(?s), "https://kennisgraaf.nl/id/"))
+}
+"""
+CLASS_QUERY = """
+SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c HAVING (COUNT(?s) > 10)
+"""
+WORD_QUERY = """
+SELECT ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } LIMIT 2000
+"""
+
+
+def prepare(n: int, folder: Path, env: dict[str, str]) -> dict[str, Any]:
+    """A release with its search index and an Oxigraph store with the same quads."""
+    work = OUT / f"pages-{size_label(n).lower()}"
+    stamp = work / "stamp.json"
+    manifest = (folder / "synthetic.json").read_text(encoding="utf-8")
+    if stamp.is_file() and json.loads(stamp.read_text())["manifest"] == manifest:
+        return dict(json.loads(stamp.read_text()))
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    kg_store, ox_store, nq = work / "kennisgraaf", work / "oxigraph", work / "dump.nq"
+    print(f"{size_label(n)}: kennisgraaf build ...", file=sys.stderr, flush=True)
+    kg = [str(BIN / "kennisgraaf"), "build", "--data", str(folder), "--store", str(kg_store)]
+    build_s = _run([*kg, "--quiet"], env)
+    release = (kg_store / "current").resolve()
+    store = ox.Store.read_only(str(release))
+    store.dump(str(nq), ox.RdfFormat.N_QUADS)
+    quads = len(store)
+    del store
+    print(f"{size_label(n)}: oxigraph load ({quads} quads) ...", file=sys.stderr, flush=True)
+    load_s = _run([_oxigraph(), "load", "--location", str(ox_store), "--file", str(nq)])
+    nq.unlink()
+    info = {
+        "manifest": manifest,
+        "kennisgraaf_store": str(kg_store),
+        "release": str(release),
+        "oxigraph_store": str(ox_store),
+        "quads": quads,
+        "build_s": build_s,
+        "oxigraph_load_s": load_s,
+    }
+    stamp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return info
+
+
+def _path(iri: str) -> str:
+    """The page of an entity: ``/id/x/y`` is answered at ``/doc/x/y`` (the 303 target)."""
+    rest = iri.removeprefix("https://kennisgraaf.nl/")
+    return "/doc/" + rest.removeprefix("id/")
+
+
+def make_mixes(release: str) -> dict[str, list[str]]:
+    store = ox.Store.read_only(release)
+    rnd = random.Random(SEED)
+
+    def select(q: str) -> list[Any]:
+        res = store.query(q, use_default_graph_as_union=True)
+        assert isinstance(res, ox.QuerySolutions)
+        return list(res)
+
+    entities = sorted(r["s"].value for r in select(ENTITY_QUERY))
+    chosen = rnd.sample(entities, min(ENTITIES, len(entities)))
+    classes = [(r["c"].value, int(r["n"].value)) for r in select(CLASS_QUERY)]
+    class_paths = []
+    for iri, count in sorted(classes):
+        pages = max(1, (count + 49) // 50)
+        for page in sorted({1, 2, min(pages, 3), pages, rnd.randint(1, pages)}):
+            if page <= pages:
+                q = urllib.parse.urlencode({"iri": iri, "page": page})
+                class_paths.append(f"/klasse?{q}")
+    words = sorted(
+        {w.lower() for r in select(WORD_QUERY) for w in r["l"].value.split() if len(w) > 3}
+    )
+    search = [f"/search?{urllib.parse.urlencode({'q': w})}" for w in rnd.sample(words, 100)]
+    describe = [
+        "/query?" + urllib.parse.urlencode({"query": f"DESCRIBE <{iri}>"}) for iri in chosen
+    ]
+    return {
+        "entity": [_path(i) for i in chosen],
+        "class": class_paths,
+        "search": search,
+        "describe": describe,
+    }
+
+
+def _check(base: str, paths: list[str], accept: str) -> list[str]:
+    bad = []
+    for p in paths:
+        req = urllib.request.Request(base + p, headers={"Accept": accept})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                r.read()
+        except urllib.error.HTTPError as e:
+            bad.append(f"{p}: {e.code}")
+    return bad
+
+
+def bench_server(
+    server: Server,
+    mixes: dict[str, tuple[list[str], str]],
+    clients: list[int],
+    duration: float,
+    tmp: Path,
+) -> dict[str, Any]:
+    lua = tmp / "get.lua"
+    lua.write_text(WRK_GET_LUA, encoding="utf-8")
+    port = _free_port()
+    server.command = [c.replace("{port}", str(port)) for c in server.command]
+    running = Running(server, port, tmp / f"{server.name}.log")
+    origin = f"http://{HOST}:{port}"
+    out: dict[str, Any] = {"command": server.command, "mixes": {}}
+    try:
+        running.wait_ready()
+        for mix, (paths, accept) in mixes.items():
+            bad = _check(origin, paths, accept)
+            if bad:
+                raise RuntimeError(f"{server.label} {mix}: {len(bad)} failed, e.g. {bad[:3]}")
+            listing = tmp / f"{mix}.txt"
+            listing.write_text("".join(f"{x}\n" for x in (accept, *paths)), encoding="utf-8")
+            print(f"    {server.label}, {mix}: warm-up ...", file=sys.stderr, flush=True)
+            wrk(f"{origin}/", listing, lua, min(8, max(clients)), WARMUP_S, 0.5)
+            cells = []
+            for c in clients:
+                running.wait_idle()
+                cell = wrk(f"{origin}/", listing, lua, c, duration)
+                cell["load_before"] = round(os.getloadavg()[0], 2)
+                print(
+                    f"    {server.label}, {mix}, {c} clients: {cell['requests_per_s']:.0f}/s, "
+                    f"p50 {cell['p50_ms']} ms, p95 {cell['p95_ms']} ms, errors {cell['errors']}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                cells.append(cell)
+            out["mixes"][mix] = {"requests": len(paths), "cells": cells}
+    finally:
+        running.stop()
+    return out
+
+
+def bench_size(n: int, env: dict[str, str], clients: list[int], duration: float) -> dict[str, Any]:
+    folder, _generated, _gen_s = data_folder(n)
+    stores = prepare(n, folder, env)
+    mixes = make_mixes(stores["release"])
+    ours = {m: (mixes[m], "text/html") for m in ("entity", "class", "search")}
+    theirs = {"describe": (mixes["describe"], "text/turtle")}
+    kennisgraaf = Server(
+        "kennisgraaf",
+        "Kennisgraaf",
+        [
+            str(BIN / "kennisgraaf"),
+            "serve",
+            "--store",
+            stores["kennisgraaf_store"],
+            "--host",
+            HOST,
+            "--port",
+            "{port}",
+        ],
+        "/sparql",
+        env,
+    )
+    oxigraph = Server(
+        "oxigraph",
+        "Oxigraph",
+        [
+            _oxigraph(),
+            "serve",
+            "--location",
+            stores["oxigraph_store"],
+            "--bind",
+            f"{HOST}:{{port}}",
+            "--union-default-graph",
+        ],
+        "/query",
+        env,
+    )
+    with tempfile.TemporaryDirectory(prefix="pages-", dir=OUT) as tmp:
+        servers = {
+            "kennisgraaf": bench_server(kennisgraaf, ours, clients, duration, Path(tmp)),
+            "oxigraph": bench_server(oxigraph, theirs, clients, duration, Path(tmp)),
+        }
+    return {
+        "triples": n,
+        "label": size_label(n),
+        "stores": stores,
+        "requests": {m: len(p) for m, p in mixes.items()},
+        "servers": servers,
+    }
+
+
+def _rps(size: dict[str, Any], server: str, mix: str, clients: int) -> float | None:
+    try:
+        cells = size["servers"][server]["mixes"][mix]["cells"]
+        return float(next(c["requests_per_s"] for c in cells if c["clients"] == clients))
+    except (KeyError, StopIteration):
+        return None
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = []
+    for size in result["sizes"]:
+        lines += [
+            f"\n{size['label']} triples ({size['stores']['quads']} quads)\n",
+            "| mix | clients | Kennisgraaf req/s | p50 ms | p95 ms | errors "
+            "| Oxigraph DESCRIBE req/s | ratio |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for mix in ("entity", "class", "search"):
+            for cell in size["servers"]["kennisgraaf"]["mixes"][mix]["cells"]:
+                c = cell["clients"]
+                ref = _rps(size, "oxigraph", "describe", c)
+                r = f"{cell['requests_per_s'] / ref:.2f}×" if ref else "–"
+                lines.append(
+                    f"| {mix} | {c} | {cell['requests_per_s']:.0f} | {cell['p50_ms']} | "
+                    f"{cell['p95_ms']} | {cell['errors']} | {ref or 0:.0f} | {r} |"
+                )
+    return "\n".join(lines)
+
+
+def verdicts(result: dict[str, Any]) -> list[str]:
+    out = []
+    for size in result["sizes"]:
+        ref = _rps(size, "oxigraph", "describe", TARGET_CLIENTS)
+        for mix in ("entity", "class", "search"):
+            ours = _rps(size, "kennisgraaf", mix, TARGET_CLIENTS)
+            if ref and ours is not None:
+                r = ours / ref
+                verdict = "meets" if r >= TARGET else "misses"
+                out.append(
+                    f"{size['label']} {mix} at {TARGET_CLIENTS} clients: {r:.2f}× Oxigraph's "
+                    f"DESCRIBE ({verdict} the target {TARGET}×)"
+                )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.pages_bench",
+        description="Entity, class and search pages of kennisgraaf serve next to Oxigraph's "
+        "DESCRIBE of the same entities, with wrk.",
+    )
+    ap.add_argument("--sizes", default=DEFAULT_SIZES, help=f"triples, e.g. {DEFAULT_SIZES}")
+    ap.add_argument("--clients", default=DEFAULT_CLIENTS, help="concurrent connections")
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    ap.add_argument("--out", type=Path, default=OUT / "pages.json", help="the JSON result")
+    args = ap.parse_args(argv)
+    try:
+        sizes = [parse_count(s) for s in args.sizes.split(",") if s.strip()]
+        clients = [int(c) for c in args.clients.split(",") if c.strip()]
+    except (argparse.ArgumentTypeError, ValueError) as e:
+        ap.error(str(e))
+    if not 1 <= args.duration <= 120 or not clients or min(clients) < 1 or max(clients) > 256:
+        ap.error("--duration is 1-120 s and --clients 1-256")
+    if not shutil.which("wrk"):
+        ap.error("wrk is needed (Debian: apt-get install wrk); `make bench` installs it")
+    env = dict(os.environ)
+    env["KENNISGRAAF_BUILD_EXPORTS"] = "false"
+    env.pop("KENNISGRAAF_UPDATE_TOKEN", None)
+    result: dict[str, Any] = {
+        "benchmark": "pages",
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "machine": machine() | {"wrk": _wrk_version()},
+        "settings": {"clients": clients, "duration_s": args.duration},
+        "sizes": [bench_size(n, env, clients, args.duration) for n in sizes],
+    }
+    result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["verdicts"] = verdicts(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(markdown(result))
+    print()
+    for line in result["verdicts"]:
+        print(line)
+    print(f"\n(written to {args.out})")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except (RuntimeError, subprocess.SubprocessError) as e:
+        print(f"pages benchmark failed: {e}", file=sys.stderr)
+        sys.exit(1)
