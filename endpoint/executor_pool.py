@@ -232,6 +232,7 @@ class PoolExecutor:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
         self._seen: tuple[str | None, str] = (None, "")
+        self._current_link = str(reader.root / "current")
 
     # --- workers -------------------------------------------------------------------------
 
@@ -434,7 +435,7 @@ class PoolExecutor:
         """The folder of the current release; opening a new one (in the ``ReleaseStore``)
         happens in a thread, the check for a switch (one ``readlink``) here."""
         try:
-            target = os.readlink(self._reader.root / "current")
+            target = os.readlink(self._current_link)
         except OSError:
             target = None
         if target is None or target != self._seen[0]:

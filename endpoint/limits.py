@@ -30,7 +30,7 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import GZipMiddleware, GZipResponder, IdentityResponder
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -267,6 +267,34 @@ class SmallStreams:
         await self.app(scope, receive, coalescing_send)
 
 
+class _GZip(GZipMiddleware):
+    """Starlette's ``GZipMiddleware`` without its per-request cost: it normalises the excluded
+    content types again for every request; here they are normalised once (same behaviour)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        gzip = False
+        for key, value in scope["headers"]:
+            if key == b"accept-encoding":  # the first one, as Starlette's Headers.get
+                gzip = b"gzip" in value
+                break
+        responder: IdentityResponder
+        if gzip:
+            responder = GZipResponder(
+                self.app,
+                self.minimum_size,
+                compresslevel=self.compresslevel,
+                thread_minimum_size=self.thread_minimum_size,
+                exclude_content_types=(),
+            )
+        else:
+            responder = IdentityResponder(self.app, self.minimum_size, exclude_content_types=())
+        responder.exclude_content_types = self.exclude_content_types
+        await responder(scope, receive, send)
+
+
 def install_limits(app: FastAPI, settings: ServeSettings) -> None:
     """Adds gzip, the body limit and CORS to ``app`` (see the module's docstring); a second
     call does nothing."""
@@ -276,7 +304,7 @@ def install_limits(app: FastAPI, settings: ServeSettings) -> None:
     # add_middleware puts each new one outside the ones before it
     app.add_middleware(SmallStreams, limit=GZIP_MINIMUM)
     app.add_middleware(
-        GZipMiddleware, minimum_size=GZIP_MINIMUM, compresslevel=6, thread_minimum_size=32 * 1024
+        _GZip, minimum_size=GZIP_MINIMUM, compresslevel=6, thread_minimum_size=32 * 1024
     )
     app.add_middleware(Guard, max_body=settings.max_body)
     if settings.cors_origins:

@@ -35,7 +35,7 @@ import struct
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import pyoxigraph as ox
 
@@ -54,19 +54,18 @@ class ParentGone(Exception):
     pass
 
 
-def _recv_exactly(sock: socket.socket, n: int) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
-        part = sock.recv(n - len(buf))
-        if not part:
-            raise ParentGone
-        buf += part
-    return bytes(buf)
+def _read_exactly(stream: BinaryIO, n: int) -> bytes:
+    data = stream.read(n)
+    if data is None or len(data) < n:
+        raise ParentGone
+    return data
 
 
-def recv_frame(sock: socket.socket) -> tuple[bytes, bytes]:
-    kind, size = FRAME.unpack(_recv_exactly(sock, FRAME.size))
-    return kind, _recv_exactly(sock, size) if size else b""
+def recv_frame(stream: BinaryIO) -> tuple[bytes, bytes]:
+    """The next frame from ``stream`` (the socket as a buffered file: a frame's header and a
+    small payload come in one ``recv``)."""
+    kind, size = FRAME.unpack(_read_exactly(stream, FRAME.size))
+    return kind, _read_exactly(stream, size) if size else b""
 
 
 class ChunkWriter:
@@ -196,8 +195,9 @@ class Worker:
             raise ParentGone from None
 
     def loop(self) -> None:
+        stream = cast(BinaryIO, self.sock.makefile("rb", buffering=64 * 1024))
         while True:
-            kind, payload = recv_frame(self.sock)
+            kind, payload = recv_frame(stream)
             if kind == b"Q":
                 return
             if kind == b"J":

@@ -13,6 +13,7 @@ type (415).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl
@@ -106,9 +107,23 @@ def _only_one(params: dict[str, list[str]], name: str) -> None:
 
 
 async def read_operation(request: Request) -> Operation:
+    return await parse_operation(
+        request.method, request.url.query, request.headers.get("content-type"), request.body
+    )
+
+
+async def parse_operation(
+    method: str,
+    query_string: str,
+    content_type: str | None,
+    body: Callable[[], Awaitable[bytes]],
+) -> Operation:
+    """The operation of a request from its method, the query part of its URL, its
+    Content-Type header and a function that reads its body (called only when needed)."""
     params: dict[str, list[str]] = {}
-    _collect(parse_form(request.url.query), params)
-    if request.method in ("GET", "HEAD"):
+    if query_string:
+        _collect(parse_form(query_string), params)
+    if method in ("GET", "HEAD"):
         if "update" in params:
             raise HttpProblem(
                 400,
@@ -121,12 +136,11 @@ async def read_operation(request: Request) -> Operation:
             return Operation("none", params=params)
         return _operation("query", params["query"][0], params)
 
-    mt, ct_params = media_type(request.headers.get("content-type"))
+    mt, ct_params = media_type(content_type)
     if mt == FORM:
         check_charset(ct_params, "form")
-        body = decode(await request.body(), "form")
         form: dict[str, list[str]] = {}
-        _collect(parse_form(body), form)
+        _collect(parse_form(decode(await body(), "form")), form)
         for name in ("query", "update"):
             if name in form and name in params:
                 raise HttpProblem(
@@ -159,7 +173,7 @@ async def read_operation(request: Request) -> Operation:
                     f"'{name}' parameter too; send one operation per request",
                     hint=HOW,
                 )
-        return _operation(kind, decode(await request.body(), kind), params)
+        return _operation(kind, decode(await body(), kind), params)
     if not mt:
         raise HttpProblem(
             415,

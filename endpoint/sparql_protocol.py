@@ -69,6 +69,36 @@ def graph_iris(op: Operation, name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+async def answer_query(
+    settings: ServeSettings, executor: Executor, accept: str | None, op: Operation
+) -> Response:
+    """The answer to a query operation (``op.kind == "query"``); raises ``HttpProblem``.
+    Shared by the route and the fast path (``endpoint/sparql_fastpath.py``)."""
+    try:
+        formats = job_formats(accept, op.get("format"))
+    except UnknownFormat as e:
+        raise unknown_format(str(e)) from None
+    if not any(formats.values()):
+        raise HttpProblem(
+            406,
+            "none of the formats in your Accept header (or format parameter) can hold a "
+            "query result",
+            hint=f"ask for one of: {describe(FORMATS)}",
+        )
+    dataset = Dataset(graph_iris(op, "default-graph-uri"), graph_iris(op, "named-graph-uri"))
+    job = QueryJob(op.text, formats, dataset, base_iri=settings.base_iri)
+    try:
+        check_service(op.text, settings.service_allow, settings.base_iri)
+        result = await executor.query(job)
+    except ExecutorError as e:
+        raise from_executor_error(e, "query") from None
+    if result.body is not None:  # complete already: one plain response (Content-Length)
+        return Response(result.body, media_type=content_type(result.media_type), headers=VARY)
+    return StreamingResponse(
+        result.chunks, media_type=content_type(result.media_type), headers=VARY
+    )
+
+
 def sparql_router(
     settings: ServeSettings,
     executor: Executor,
@@ -96,30 +126,7 @@ def sparql_router(
         )
 
     async def run_query(request: Request, op: Operation) -> Response:
-        accept = request.headers.get("accept")
-        try:
-            formats = job_formats(accept, op.get("format"))
-        except UnknownFormat as e:
-            raise unknown_format(str(e)) from None
-        if not any(formats.values()):
-            raise HttpProblem(
-                406,
-                "none of the formats in your Accept header (or format parameter) can hold a "
-                "query result",
-                hint=f"ask for one of: {describe(FORMATS)}",
-            )
-        dataset = Dataset(graph_iris(op, "default-graph-uri"), graph_iris(op, "named-graph-uri"))
-        job = QueryJob(op.text, formats, dataset, base_iri=settings.base_iri)
-        try:
-            check_service(op.text, settings.service_allow, settings.base_iri)
-            result = await executor.query(job)
-        except ExecutorError as e:
-            raise from_executor_error(e, "query") from None
-        if result.body is not None:  # complete already: one plain response (Content-Length)
-            return Response(result.body, media_type=content_type(result.media_type), headers=VARY)
-        return StreamingResponse(
-            result.chunks, media_type=content_type(result.media_type), headers=VARY
-        )
+        return await answer_query(settings, executor, request.headers.get("accept"), op)
 
     async def run_update(request: Request, op: Operation) -> Response:
         require_write_token(request, settings)
