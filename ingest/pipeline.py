@@ -348,6 +348,9 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
         triples, digest = _fill_and_check(store, settings, mapped, inp, progress, step)
         store.flush()
         store.optimize()
+        step("store")
+        _search_index(store, build_dir, base, progress)
+        step("search")
         del store  # close the directory before it is renamed into place
         gc.collect()
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -431,3 +434,12 @@ def build(settings: BuildSettings, progress: Progress = _quiet) -> Outcome:
 
 def validate(settings: BuildSettings, progress: Progress = _quiet) -> Outcome:
     return _run(settings, progress, publish=False)
+
+
+def _search_index(store: ox.Store, build_dir: Path, base: str, progress: Progress) -> None:
+    """The search index, written into the release folder so that it switches with the store."""
+    from .search_index import FILENAME, write_index
+
+    progress("schrijven van de zoekindex ...")
+    counts = write_index(store, build_dir / FILENAME, base)
+    progress(f"zoekindex: {counts['entries']} entiteiten, {counts['kinds']} soorten")

@@ -1,0 +1,330 @@
+"""``GET /search?q=&kind=&page=``: search over labels, alternative labels and descriptions.
+
+HTML for a browser, JSON for ``Accept: application/json`` (or ``?format=json``). The index is
+the one of the release being served (``search_index_reader``); see there for matching and ranks.
+Bad parameters answer 400 and a release without an index 503, both in the negotiated format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from .negotiation import parse_accept, quality
+from .page_common import cache_headers, etag_for, href, not_modified, reader_lang
+from .search_index_reader import (
+    Hit,
+    Kind,
+    NoIndex,
+    Query,
+    Results,
+    SearchIndex,
+    UnknownKind,
+    open_index,
+)
+from .settings import ServeSettings
+from .store import NoRelease, ReleaseStore
+
+PAGE_SIZE = 20
+MAX_QUERY = 500
+MAX_PAGE = 1000
+
+TEXT: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Zoeken",
+        "label": "Zoek naar",
+        "button": "Zoeken",
+        "all_kinds": "alle soorten",
+        "kind": "Soort",
+        "results": "resultaten voor",
+        "result": "resultaat voor",
+        "none": "Niets gevonden. Probeer een ander of korter woord, of zoek zonder filter op soort.",
+        "page": "pagina",
+        "of": "van",
+        "previous": "vorige",
+        "next": "volgende",
+        "pages": "Pagina's",
+        "refine": "Per soort",
+        "also": "ook",
+        "help": (
+            "Zoek in de namen, andere namen en beschrijvingen van organisaties, personen, "
+            "programma's, hubs, teams, producten, bewijs en begrippen, in het Nederlands en het "
+            "Engels. Hoofdletters en accenten maken niet uit, en woordvormen ook niet: "
+            "'coordinatie' vindt 'Coördinatieteam', 'pilothubs' vindt 'Pilothub XR'. "
+            "Alle woorden moeten voorkomen; een woord vindt ook woorden die ermee beginnen."
+        ),
+        "examples": "Bijvoorbeeld",
+        "error": "Fout",
+        "todo": "Wat te doen",
+        "in_kind": "soort",
+    },
+    "en": {
+        "title": "Search",
+        "label": "Search for",
+        "button": "Search",
+        "all_kinds": "all kinds",
+        "kind": "Kind",
+        "results": "results for",
+        "result": "result for",
+        "none": "Nothing found. Try another or a shorter word, or search without the kind filter.",
+        "page": "page",
+        "of": "of",
+        "previous": "previous",
+        "next": "next",
+        "pages": "Pages",
+        "refine": "By kind",
+        "also": "also",
+        "help": (
+            "Search the names, other names and descriptions of organisations, people, "
+            "programmes, hubs, teams, products, evidence and concepts, in Dutch and English. "
+            "Case and accents do not matter, nor do word forms: 'coordinatie' finds "
+            "'Coördinatieteam', 'pilothubs' finds 'Pilothub XR'. All words must occur; a word "
+            "also finds words that begin with it."
+        ),
+        "examples": "For example",
+        "error": "Error",
+        "todo": "What to do",
+        "in_kind": "kind",
+    },
+}
+EXAMPLES = ("pilothub", "learning analytics", "coördinatie", "docentondersteuning")
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.hint = hint
+
+
+def _format(request: Request, use_param: bool = True) -> str:
+    """``json`` or ``html``: the ``format`` parameter wins, then ``Accept`` (HTML if equal)."""
+    param = request.query_params.get("format", "").strip().lower() if use_param else ""
+    if param in ("json", "application/json"):
+        return "json"
+    if param in ("html", "text/html"):
+        return "html"
+    if param:
+        raise BadRequest(
+            400,
+            f"unknown format '{param[:40]}'",
+            "use format=html or format=json, or leave it out and send an Accept header",
+        )
+    ranges = parse_accept(request.headers.get("accept"))
+    js = quality(ranges, ("application/json",))
+    html = quality(ranges, ("text/html", "application/xhtml+xml"))
+    return "json" if js[0] > 0 and js > html else "html"
+
+
+def _page(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return 1
+    try:
+        page = int(raw)
+    except ValueError:
+        page = 0
+    if not 1 <= page <= MAX_PAGE:
+        raise BadRequest(
+            400,
+            f"page must be a whole number from 1 to {MAX_PAGE}, not '{raw[:40]}'",
+            "leave page out for the first page, or follow the page links of the results",
+        )
+    return page
+
+
+def _link(q: str, kind: str | None, page: int, lang_param: str | None) -> str:
+    params: dict[str, str] = {"q": q}
+    if kind:
+        params["kind"] = kind
+    if page > 1:
+        params["page"] = str(page)
+    if lang_param:
+        params["lang"] = lang_param
+    return "/search?" + urlencode(params)
+
+
+def _kind_names(kinds: list[Kind], lang: str) -> dict[int, str]:
+    """Labels for the kind filter: a label that two kinds share gets the kind's key added."""
+    count: dict[str, int] = {}
+    for k in kinds:
+        count[k.label(lang)] = count.get(k.label(lang), 0) + 1
+    return {
+        k.id: k.label(lang) if count[k.label(lang)] == 1 else f"{k.label(lang)} ({k.key})"
+        for k in kinds
+    }
+
+
+def _hit_json(hit: Hit, lang: str, base: str) -> dict[str, Any]:
+    return {
+        "iri": hit.iri,
+        "path": href(hit.iri, base),
+        "label": hit.label(lang),
+        "kinds": [{"iri": k.iri, "key": k.key, "label": k.label(lang)} for k in hit.kinds],
+        "description": hit.description(lang),
+        "score": hit.score,
+    }
+
+
+def _hit_view(hit: Hit, lang: str, base: str) -> dict[str, Any]:
+    label = hit.label(lang)
+    label_lang = next((lg for lg, text in hit.labels.items() if text == label), "")
+    return {
+        "href": href(hit.iri, base),
+        "label": label,
+        "label_lang": label_lang if label_lang and label_lang != lang else "",
+        "kinds": hit.kind_labels(lang),
+        "description": hit.description(lang),
+        "aliases": hit.aliases if hit.rank == 1 else [],
+    }
+
+
+def search_router(
+    settings: ServeSettings, reader: ReleaseStore, templates: Jinja2Templates
+) -> APIRouter:
+    router = APIRouter()
+    base = settings.base_iri
+
+    def problem(request: Request, fmt: str, lang: str, err: BadRequest, q: str = "") -> Response:
+        if fmt == "json":
+            return JSONResponse(
+                {"ok": False, "status": err.status, "error": err.message, "hint": err.hint},
+                status_code=err.status,
+                headers={"Vary": "Accept, Accept-Language, Cookie"},
+            )
+        return templates.TemplateResponse(
+            request,
+            "search.html",
+            {
+                "lang": lang,
+                "t": TEXT[lang],
+                "release": reader.meta,
+                "q": q,
+                "kinds": [],
+                "error": err,
+            },
+            status_code=err.status,
+            headers={"Vary": "Accept, Accept-Language, Cookie"},
+        )
+
+    @router.get("/search", response_model=None)
+    def search(request: Request) -> Response:
+        lang = reader_lang(request)
+        params = request.query_params
+        q = params.get("q", "")
+        try:
+            fmt = _format(request)
+        except BadRequest as err:
+            return problem(request, _format(request, use_param=False), lang, err)
+        try:
+            if len(q) > MAX_QUERY:
+                raise BadRequest(
+                    400,
+                    f"the search text is {len(q)} characters long; at most {MAX_QUERY} are allowed",
+                    "search for a few words, a name or part of one",
+                )
+            q = q.strip()
+            page = _page(params.get("page"))
+            kind_name = params.get("kind", "").strip() or None
+            try:
+                version = reader.version
+            except NoRelease as e:
+                raise BadRequest(503, str(e), "run 'kennisgraaf build', then try again") from None
+            etag = etag_for(version, "search", q, kind_name or "", str(page), lang, fmt)
+            cached = not_modified(request, etag)
+            if cached is not None:
+                return cached
+            try:
+                index = open_index(reader)
+            except NoIndex as e:
+                raise BadRequest(
+                    503,
+                    str(e),
+                    "the operator runs 'kennisgraaf build'; the server picks up the new "
+                    "release by itself",
+                ) from None
+            with index:
+                kind = _kind(index, kind_name)
+                query = Query.parse(q)
+                results = (
+                    index.search(query, kind, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+                    if q
+                    else Results(0, [], [])
+                )
+                all_kinds = sorted(index.kinds().values(), key=lambda k: k.label(lang).casefold())
+        except BadRequest as err:
+            return problem(request, fmt, lang, err, q[:MAX_QUERY])
+        headers = cache_headers(etag)
+        if fmt == "json":
+            body = {
+                "query": q,
+                "kind": kind.key if kind else None,
+                "page": page,
+                "per_page": PAGE_SIZE,
+                "total": results.total,
+                "results": [_hit_json(h, lang, base) for h in results.hits],
+                "kinds": [
+                    {"iri": k.iri, "key": k.key, "label": k.label(lang), "count": n}
+                    for k, n in sorted(results.facets, key=lambda f: (-f[1], f[0].key))
+                ],
+            }
+            return JSONResponse(body, headers=headers)
+        lang_param = params.get("lang") if params.get("lang") in TEXT else None
+        pages = max(1, -(-results.total // PAGE_SIZE))
+        names = _kind_names(all_kinds, lang)
+        return templates.TemplateResponse(
+            request,
+            "search.html",
+            {
+                "lang": lang,
+                "t": TEXT[lang],
+                "release": reader.meta,
+                "q": q,
+                "lang_param": lang_param,
+                "kind": kind,
+                "kinds": [(k.key, names[k.id]) for k in all_kinds],
+                "total": results.total,
+                "searched": bool(q),
+                "no_words": bool(q) and not query.terms,
+                "hits": [_hit_view(h, lang, base) for h in results.hits],
+                "first": (page - 1) * PAGE_SIZE + 1,
+                "page": page,
+                "pages": pages,
+                "previous": _link(q, kind.key if kind else None, page - 1, lang_param)
+                if page > 1
+                else None,
+                "next": _link(q, kind.key if kind else None, page + 1, lang_param)
+                if page < pages and page < MAX_PAGE
+                else None,
+                # the kinds of the hits, when choosing one of them would narrow the results
+                "facets": [
+                    (names[k.id], n, _link(q, k.key, 1, lang_param))
+                    for k, n in sorted(results.facets, key=lambda f: (-f[1], names[f[0].id]))
+                ]
+                if any(n < results.total for _k, n in results.facets)
+                else [],
+                "all_link": _link(q, None, 1, lang_param) if kind else None,
+                "examples": [(e, _link(e, None, 1, lang_param)) for e in EXAMPLES],
+            },
+            headers=headers,
+        )
+
+    return router
+
+
+def _kind(index: SearchIndex, name: str | None) -> Kind | None:
+    if name is None:
+        return None
+    try:
+        return index.kind(name)
+    except UnknownKind:
+        known = ", ".join(sorted(k.key for k in index.kinds().values())[:40])
+        raise BadRequest(
+            400,
+            f"unknown kind '{name[:80]}'",
+            f"leave kind out to search everything, or use one of: {known}",
+        ) from None

@@ -1,0 +1,359 @@
+"""The query side of the search index that ``kennisgraaf build`` writes into each release.
+
+The index is ``<release>/search.sqlite`` (see ``ingest/search_index.py``, which writes it; the
+two packages do not import each other, so the file name, the format number and the analysis of
+words are kept here too, and ``tests/test_search.py`` checks that both sides agree). It is
+resolved from the release the :class:`~endpoint.store.ReleaseStore` is serving, so search and
+store always switch together, and opened read-only (``mode=ro&immutable=1``): a release is never
+written after its build.
+
+A query is analysed like the indexed text (folded: no accents, case-folded; Dutch and English
+Snowball stems) into terms; each term matches any of its forms as a word or word prefix, all
+terms must match. The MATCH expression is built from those terms only, each quoted, and bound
+as a parameter: nothing the user types reaches the SQL or the FTS syntax as it is.
+
+Ranks (``score`` is the rank plus a fraction from BM25): 4 a label equals the query; 3 a label
+begins with it; 2 all terms in the labels; 1 all terms in labels and alternative labels; 0 the
+description was needed. Ties: BM25 (labels weigh 10, aliases 5, descriptions 1), then the
+shorter label, then alphabetical.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer
+
+from .store import ReleaseStore
+
+FILENAME = "search.sqlite"  # = ingest.search_index.FILENAME
+FORMAT = 1  # = ingest.search_index.FORMAT
+ANALYZER = "fold+snowball(dutch,english)/1"  # = ingest.search_index.ANALYZER
+MAX_TERMS = 16
+PREFIX_MIN = 3  # a term this long or longer also matches words that begin with it
+
+# Left out of a query that has other words too (they are in most labels and descriptions).
+STOPWORDS = frozenset(
+    {
+        "de",
+        "het",
+        "een",
+        "en",
+        "of",
+        "van",
+        "in",
+        "op",
+        "aan",
+        "voor",
+        "met",
+        "bij",
+        "door",
+        "naar",
+        "over",
+        "als",
+        "om",
+        "uit",
+        "tot",
+        "te",
+        "er",
+        "is",
+        "zijn",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "to",
+        "from",
+        "are",
+    }
+)
+
+
+class _Marks(dict[int, int | None]):
+    """``str.translate`` table that drops combining marks, filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = None if unicodedata.combining(chr(code)) else code
+        return self[code]
+
+
+_MARKS = _Marks()
+_WORD = re.compile(r"[^\W_]+")
+_NL = snowballstemmer.stemmer("dutch")
+_EN = snowballstemmer.stemmer("english")
+
+
+class NoIndex(RuntimeError):
+    """The release being served has no usable search index."""
+
+
+class UnknownKind(ValueError):
+    pass
+
+
+def fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).translate(_MARKS).casefold()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+@lru_cache(maxsize=20_000)
+def stem_pair(word: str) -> tuple[str, str]:
+    if not word.isalpha():
+        return word, word
+    return _NL.stemWord(word), _EN.stemWord(word)
+
+
+def stems(word: str) -> tuple[str, ...]:
+    nl, en = stem_pair(word)
+    return tuple(dict.fromkeys(s for s in (nl, en) if s and s != word))
+
+
+def normalised(ws: list[str]) -> list[str]:
+    if not ws:
+        return []
+    pairs = [stem_pair(w) for w in ws]
+    forms = [" ".join(ws), " ".join(p[0] for p in pairs), " ".join(p[1] for p in pairs)]
+    return list(dict.fromkeys(forms))
+
+
+def _phrase(form: str) -> str:
+    # Forms are runs of letters and digits (see _WORD), so quoting cannot be broken out of.
+    return f'"{form}"*' if len(form) >= PREFIX_MIN else f'"{form}"'
+
+
+@dataclass
+class Query:
+    """A user's text, analysed: the MATCH expressions and the forms for the exact ranks."""
+
+    terms: list[str]
+    match_all: str = ""
+    match_label: str = ""
+    match_alias: str = ""
+    exact: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        ws = words(text)
+        terms = list(dict.fromkeys(ws))
+        content = [t for t in terms if t not in STOPWORDS]
+        terms = (content or terms)[:MAX_TERMS]
+        q = cls(terms)
+        if not terms:
+            return q
+        groups = []
+        for t in terms:
+            forms = [t, *stems(t)]
+            groups.append("(" + " OR ".join(_phrase(f) for f in forms) + ")")
+        q.match_all = " AND ".join(groups)
+        q.match_label = "{label} : (" + q.match_all + ")"
+        q.match_alias = "{label alias} : (" + q.match_all + ")"
+        q.exact = normalised(ws[:MAX_TERMS])
+        return q
+
+
+@dataclass
+class Kind:
+    id: int
+    iri: str
+    key: str
+    label_nl: str
+    label_en: str
+    n: int
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_nl
+
+
+@dataclass
+class Hit:
+    iri: str
+    labels: dict[str, str]
+    aliases: list[str]
+    descriptions: dict[str, str]
+    kinds: list[Kind]
+    score: float
+    rank: int
+
+    def label(self, lang: str) -> str:
+        other = "nl" if lang == "en" else "en"
+        return (
+            self.labels.get(lang)
+            or self.labels.get(other)
+            or self.labels.get("")
+            or self.iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        )
+
+    def description(self, lang: str) -> str:
+        other = "nl" if lang == "en" else "en"
+        return (
+            self.descriptions.get(lang)
+            or self.descriptions.get(other)
+            or self.descriptions.get("")
+            or ""
+        )
+
+    def kind_labels(self, lang: str) -> list[str]:
+        return list(dict.fromkeys(k.label(lang) for k in self.kinds))
+
+
+@dataclass
+class Results:
+    total: int
+    hits: list[Hit]
+    facets: list[tuple[Kind, int]]  # kinds among all hits (before the kind filter), with counts
+
+
+RANKED = """
+WITH m AS (SELECT rowid AS id, bm25(fts, 10.0, 5.0, 1.0) AS bm FROM fts WHERE fts MATCH :all)
+SELECT e.iri, e.label_nl, e.label_en, e.label_any, e.aliases, e.desc_nl, e.desc_en, e.desc_any,
+  e.kinds, m.bm,
+  CASE
+    WHEN e.id IN (SELECT entry FROM exact WHERE norm IN (:x1, :x2, :x3)) THEN 4
+    WHEN e.id IN (SELECT entry FROM exact WHERE (norm >= :x1 AND norm < :x1e)
+                  OR (norm >= :x2 AND norm < :x2e) OR (norm >= :x3 AND norm < :x3e)) THEN 3
+    WHEN e.id IN (SELECT rowid FROM fts WHERE fts MATCH :label) THEN 2
+    WHEN e.id IN (SELECT rowid FROM fts WHERE fts MATCH :alias) THEN 1
+    ELSE 0
+  END AS tier
+FROM m JOIN entry e ON e.id = m.id
+WHERE :kind IS NULL OR e.id IN (SELECT entry FROM entry_kind WHERE kind = :kind)
+ORDER BY tier DESC, m.bm, e.sort_len, e.sort_key, e.id
+LIMIT :limit OFFSET :offset
+"""
+
+TOTAL = """
+SELECT count(*) FROM fts WHERE fts MATCH :all
+  AND (:kind IS NULL OR rowid IN (SELECT entry FROM entry_kind WHERE kind = :kind))
+"""
+
+FACETS = """
+SELECT ek.kind, count(*) FROM fts JOIN entry_kind ek ON ek.entry = fts.rowid
+WHERE fts MATCH :all GROUP BY ek.kind
+"""
+
+_TOP = "\U0010ffff"
+
+
+class SearchIndex:
+    """One release's index, open read-only for one request (opening costs well under 1 ms)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.is_file():
+            raise NoIndex(
+                "de release die nu wordt geserveerd heeft geen zoekindex (gemaakt voordat er "
+                "zoeken was); maak een nieuwe release met 'kennisgraaf build' / this release has "
+                "no search index: run 'kennisgraaf build'"
+            )
+        try:
+            self.db = sqlite3.connect(
+                path.absolute().as_uri() + "?mode=ro&immutable=1",
+                uri=True,
+                check_same_thread=False,
+            )
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error as e:
+            raise NoIndex(
+                f"de zoekindex van deze release is onleesbaar ({e}); maak een nieuwe release "
+                "met 'kennisgraaf build' / the search index cannot be read: run "
+                "'kennisgraaf build'"
+            ) from None
+        if version != FORMAT or meta.get("analyzer") != ANALYZER:
+            self.db.close()
+            raise NoIndex(
+                "de zoekindex van deze release is door een andere versie gemaakt; maak een "
+                "nieuwe release met 'kennisgraaf build' / the search index was made by another "
+                "version: run 'kennisgraaf build'"
+            )
+        self._kinds: dict[int, Kind] | None = None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def kinds(self) -> dict[int, Kind]:
+        if self._kinds is None:
+            rows = self.db.execute("SELECT id, iri, key, label_nl, label_en, n FROM kind")
+            self._kinds = {r[0]: Kind(*r) for r in rows}
+        return self._kinds
+
+    def kind(self, name: str) -> Kind:
+        """The kind named by its key (``kg:Hub``) or its IRI; raises :class:`UnknownKind`."""
+        for k in self.kinds().values():
+            if name in (k.key, k.iri):
+                return k
+        raise UnknownKind(name)
+
+    def search(self, query: Query, kind: Kind | None, limit: int, offset: int) -> Results:
+        if not query.terms:
+            return Results(0, [], [])
+        kinds = self.kinds()
+        x = (query.exact + [query.exact[0]] * 3)[:3]
+        params: dict[str, object] = {
+            "all": query.match_all,
+            "label": query.match_label,
+            "alias": query.match_alias,
+            "kind": kind.id if kind else None,
+            "limit": limit,
+            "offset": offset,
+        }
+        for i, form in enumerate(x, start=1):
+            params[f"x{i}"] = form
+            params[f"x{i}e"] = form + _TOP
+        total = self.db.execute(TOTAL, params).fetchone()[0]
+        hits = []
+        if offset < total:
+            for row in self.db.execute(RANKED, params):
+                iri, nl, en, any_, aliases, dnl, den, dany, kids, bm, tier = row
+                hits.append(
+                    Hit(
+                        iri=iri,
+                        labels={k: v for k, v in (("nl", nl), ("en", en), ("", any_)) if v},
+                        aliases=[a for a in aliases.split("\x1f") if a],
+                        descriptions={k: v for k, v in (("nl", dnl), ("en", den), ("", dany)) if v},
+                        kinds=[kinds[int(k)] for k in kids.split() if int(k) in kinds],
+                        score=round(tier + (-bm) / (1.0 - bm), 4) if bm <= 0 else float(tier),
+                        rank=tier,
+                    )
+                )
+        facets = [
+            (kinds[kid], n)
+            for kid, n in self.db.execute(FACETS, {"all": query.match_all})
+            if kid in kinds
+        ]
+        return Results(total, hits, facets)
+
+
+def index_path(reader: ReleaseStore) -> Path:
+    """Where the search index of the release ``reader`` serves is (opening that release)."""
+    reader.store()  # raises NoRelease before any build; resolves ``current`` otherwise
+    release = reader.path
+    if release is None:  # pragma: no cover - store() sets it
+        raise NoIndex("er is geen release; run 'kennisgraaf build'")
+    return release / FILENAME
+
+
+def open_index(reader: ReleaseStore) -> SearchIndex:
+    return SearchIndex(index_path(reader))
