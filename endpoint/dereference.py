@@ -1,0 +1,353 @@
+"""Every IRI the project mints resolves: Cool URIs with ``303 See Other``.
+
+An IRI is ``{base}{path}``; the server maps its own path to the IRI with the ``base_iri``
+setting, so this works for any base. IRIs name things (non-information resources); their
+documents live under ``/doc/``:
+
+==========================  =====================================  =============================
+IRI path                    what it names                          document (``303`` target)
+==========================  =====================================  =============================
+``/id/{type}/{slug}``       a thing, a concept, a concept scheme   ``/doc/{type}/{slug}``
+``/def``                    the ontology                           ``/doc/def``
+``/def/{Term}``             a class or property                    ``/doc/def/{Term}``
+``/def/shapes/{Shape}``     a SHACL shape or property group        ``/doc/def/shapes/{Shape}``
+``/graph/{...}``            a named graph                          ``/doc/graph/{...}``
+==========================  =====================================  =============================
+
+``/doc/{...}`` negotiates by ``Accept`` (HTML, Turtle, JSON-LD, N-Triples, RDF/XML) and
+answers ``200`` with ``Content-Location`` naming the fixed-format document
+``/doc/{...}.html|.ttl|.jsonld|.nt|.rdf``; those are fixed (download links). The type segments
+``def`` and ``graph`` under ``/id/`` are reserved for this. A hash IRI (``/id/x/y#bron-1``) is
+resolved by its document, ``/doc/x/y``, which contains its triples.
+
+``303`` and negotiated answers carry ``Vary: Accept``; every document carries ``Link`` headers
+to its other formats and to its canonical address, an ``ETag`` and ``Cache-Control``. Nothing
+acceptable: ``406`` with the list of formats. An unknown IRI: ``404`` with a search form (HTML)
+or a short plain-text message (RDF clients).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
+from fastapi.templating import Jinja2Templates
+
+from .entity_view import MAX_PAGE, BadParameter, EntityView
+from .negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate, parse_accept
+from .page_common import (
+    LANG_COOKIE,
+    LANGS,
+    cache_headers,
+    etag_for,
+    not_modified,
+    reader_lang,
+)
+from .rdf_document import Describer
+from .settings import ServeSettings
+from .store import ReleaseStore
+from .vocab_labels import VocabularyCache
+
+OFFERS: tuple[Format, ...] = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML)
+EXTENSIONS: dict[str, Format] = {
+    "html": HTML,
+    "ttl": TURTLE,
+    "jsonld": JSONLD,
+    "nt": NTRIPLES,
+    "rdf": RDFXML,
+}
+EXT_OF = {f.key: ext for ext, f in EXTENSIONS.items()}
+MAX_PATH = 400
+# characters that an IRI cannot hold (RFC 3987) or that we never mint
+BAD_CHARS = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`]")
+COOKIE_AGE = 365 * 24 * 3600
+
+
+class BadPath(ValueError):
+    pass
+
+
+def check_rest(rest: str) -> str:
+    """The path after the prefix, checked: no dot segments, no empty segments, no characters an
+    IRI cannot hold, not too long. Raises :class:`BadPath` with what is wrong."""
+    if len(rest) > MAX_PATH:
+        raise BadPath(f"the path is {len(rest)} characters long; IRIs here are at most {MAX_PATH}")
+    if BAD_CHARS.search(rest):
+        raise BadPath('the path holds a space, a control character or one of <>"{}|\\^`')
+    for seg in rest.split("/"):
+        if seg in (".", ".."):
+            raise BadPath("the path holds a '.' or '..' segment; IRIs here have none")
+        if seg == "":
+            raise BadPath("the path holds an empty segment ('//' or a trailing '/')")
+    return rest
+
+
+def doc_of(iri_path: str) -> str:
+    """``/id/x/y`` -> ``/doc/x/y``; ``/def...`` -> ``/doc/def...``; ``/graph/...`` ->
+    ``/doc/graph/...``."""
+    if iri_path.startswith("/id/"):
+        return "/doc/" + iri_path[len("/id/") :]
+    return "/doc" + iri_path
+
+
+def iri_path_of(doc_rest: str) -> str:
+    """The inverse of :func:`doc_of`, for the part after ``/doc/``."""
+    if doc_rest == "def" or doc_rest.startswith(("def/", "graph/")):
+        return "/" + doc_rest
+    return "/id/" + doc_rest
+
+
+def words(rest: str) -> str:
+    """The last path segment as search words: ``pilothub-xr.ttl`` -> ``pilothub xr``."""
+    last = rest.rstrip("/").rsplit("/", 1)[-1].split("#")[0]
+    stem, dot, ext = last.rpartition(".")
+    if dot and ext in EXTENSIONS:
+        last = stem
+    text = re.sub(r"[-_.+]+", " ", last)
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
+    return " ".join(text.split())[:100]
+
+
+def link_header(doc: str, current: Format | None) -> str:
+    links = [f'<{doc}>; rel="canonical"']
+    for ext, f in EXTENSIONS.items():
+        if f is not current:
+            links.append(f'<{doc}.{ext}>; rel="alternate"; type="{f.media_type}"')
+    return ", ".join(links)
+
+
+def dereference_router(
+    settings: ServeSettings, reader: ReleaseStore, templates: Jinja2Templates
+) -> APIRouter:
+    router = APIRouter()
+    base = settings.base_iri
+    describer = Describer(reader, base)
+    view = EntityView(reader, base)
+    vocab = VocabularyCache(reader, base)
+
+    def context(request: Request, lang: str, **extra: Any) -> dict[str, Any]:
+        return {"lang": lang, "release": reader.meta, **extra}
+
+    def with_cookie(request: Request, response: Response) -> Response:
+        asked = request.query_params.get("lang", "").lower()
+        if asked in LANGS and request.cookies.get(LANG_COOKIE) != asked:
+            response.set_cookie(LANG_COOKIE, asked, max_age=COOKIE_AGE, samesite="lax")
+        return response
+
+    def problem(
+        request: Request, status: int, fmt: Format | None, title: str, message: str, rest: str
+    ) -> Response:
+        vary = {"Vary": "Accept, Accept-Language, Cookie"}
+        if fmt is not HTML:
+            text = (
+                f"{status} {title}\n{message}\nSearch: /search?q={words(rest).replace(' ', '+')}\n"
+            )
+            return PlainTextResponse(text, status_code=status, headers=vary)
+        lang = reader_lang(request)
+        return with_cookie(
+            request,
+            templates.TemplateResponse(
+                request,
+                "not_found.html",
+                context(
+                    request,
+                    lang,
+                    status=status,
+                    heading=title,
+                    message=message,
+                    q=words(rest),
+                ),
+                status_code=status,
+                headers=vary,
+            ),
+        )
+
+    def wanted(request: Request) -> Format | None:
+        return negotiate(parse_accept(request.headers.get("accept")), OFFERS)
+
+    def not_acceptable(where: str) -> Response:
+        offered = ", ".join(f.media_type for f in OFFERS)
+        text = (
+            "406 Not Acceptable\nNone of the media types in your Accept header is offered "
+            f"here. This resource is available as: {offered} (or application/json for "
+            f"JSON-LD).\nAsk for one of these, or fetch a fixed format: "
+            + ", ".join(f"{where}.{ext}" for ext in EXTENSIONS)
+            + "\n"
+        )
+        return PlainTextResponse(text, status_code=406, headers={"Vary": "Accept"})
+
+    def see_other(request: Request, iri_path: str) -> Response:
+        try:
+            rest = check_rest(iri_path.lstrip("/"))
+            iri = base + rest
+            ox.NamedNode(iri)
+        except (BadPath, ValueError) as e:
+            return problem(
+                request,
+                400,
+                wanted(request) or HTML,
+                "Bad Request",
+                f"This is not an address of the Kennisgraaf: {e}.",
+                iri_path,
+            )
+        fmt = wanted(request)
+        doc = doc_of("/" + rest)
+        if fmt is None:
+            return not_acceptable(doc)
+        if not describer.exists(iri):
+            return problem(request, 404, fmt, "Not Found", not_found_text(iri), rest)
+        target = doc if fmt is HTML else f"{doc}.{EXT_OF[fmt.key]}"
+        if request.url.query:
+            target += "?" + request.url.query
+        return Response(
+            status_code=303,
+            headers={
+                "Location": target,
+                "Vary": "Accept",
+                "Cache-Control": "public, max-age=300",
+                "Link": link_header(doc, None),
+            },
+        )
+
+    def not_found_text(iri: str) -> str:
+        return (
+            f"The Kennisgraaf knows nothing about <{iri}>: no triple names it. "
+            "Check the address, or search for what you were looking for."
+        )
+
+    @router.api_route("/id/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    def resolve_id(request: Request, rest: str) -> Response:
+        return see_other(request, "/id/" + rest)
+
+    @router.api_route("/def", methods=["GET", "HEAD"], include_in_schema=False)
+    def resolve_ontology(request: Request) -> Response:
+        return see_other(request, "/def")
+
+    @router.api_route("/def/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    def resolve_term(request: Request, rest: str) -> Response:
+        return see_other(request, "/def/" + rest)
+
+    @router.api_route("/graph/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    def resolve_graph(request: Request, rest: str) -> Response:
+        return see_other(request, "/graph/" + rest)
+
+    @router.api_route("/doc/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    def document(request: Request, rest: str) -> Response:
+        try:
+            check_rest(rest)
+        except BadPath as e:
+            return problem(
+                request,
+                400,
+                wanted(request) or HTML,
+                "Bad Request",
+                f"This is not a document of the Kennisgraaf: {e}.",
+                rest,
+            )
+        fixed: Format | None = None
+        stem, dot, ext = rest.rpartition(".")
+        if dot and "/" not in ext and ext in EXTENSIONS:
+            fixed, rest = EXTENSIONS[ext], stem
+        iri_path = iri_path_of(rest)
+        doc = doc_of(iri_path)
+        iri = base + iri_path[1:]
+        try:
+            ox.NamedNode(iri)
+        except ValueError as e:
+            return problem(
+                request,
+                400,
+                fixed or wanted(request) or HTML,
+                "Bad Request",
+                f"This is not an address of the Kennisgraaf: {e}.",
+                rest,
+            )
+        fmt = fixed or wanted(request)
+        if fmt is None:
+            return not_acceptable(doc)
+        lang = reader_lang(request)
+        in_param = request.query_params.get("in")
+        page_param = request.query_params.get("page")
+        variant = (fmt.key, lang if fmt is HTML else "", in_param or "", page_param or "")
+        etag = etag_for(reader.version, doc, *variant)
+        location = f"{doc}.{EXT_OF[fmt.key]}"
+        vary = [] if fixed else ["Accept"]
+        if fmt is HTML:
+            vary += ["Accept-Language", "Cookie"]
+        headers = {
+            **cache_headers(etag, ", ".join(vary)),
+            "Content-Location": location,
+            "Link": link_header(doc, fmt),
+        }
+        if not vary:
+            del headers["Vary"]
+        cached = not_modified(request, etag)
+        if cached is not None:
+            cached.headers.update({k: v for k, v in headers.items() if k != "Content-Type"})
+            return cached
+        page = 1
+        if fmt is HTML and page_param is not None:
+            if not page_param.isdigit() or not 1 <= int(page_param) <= MAX_PAGE:
+                return problem(
+                    request,
+                    400,
+                    HTML,
+                    "Bad Request",
+                    f"'page' is a whole number from 1, not {page_param[:40]!r}.",
+                    rest,
+                )
+            page = int(page_param)
+        if fmt is HTML and in_param is not None:
+            try:
+                ox.NamedNode(in_param)
+            except ValueError:
+                return problem(
+                    request,
+                    400,
+                    HTML,
+                    "Bad Request",
+                    f"'in' is the IRI of a relation, not {in_param[:80]!r}.",
+                    rest,
+                )
+        d = describer.describe(iri, incoming=fmt is not HTML)
+        if not d.found and not (fmt is HTML and describer.exists(iri)):
+            return problem(request, 404, fmt, "Not Found", not_found_text(iri), rest)
+        if fmt is not HTML:
+            body = describer.serialize(d, fmt)
+            return Response(body, media_type=fmt.content_type(), headers=headers)
+        try:
+            page_view = view.build(
+                d, vocab.get(), lang, doc, str(request.url.replace(query="")), in_param, page
+            )
+        except BadParameter as e:
+            return problem(request, 400, HTML, "Bad Request", str(e), rest)
+        template = (
+            "graph.html"
+            if d.graph_size is not None
+            else "term.html"
+            if page_view.is_term
+            else "entity.html"
+        )
+        response = templates.TemplateResponse(
+            request,
+            template,
+            context(
+                request,
+                lang,
+                page=page_view,
+                doc=doc,
+                downloads=[
+                    (f.label, f"{doc}.{ext}", f.media_type)
+                    for ext, f in EXTENSIONS.items()
+                    if f is not HTML
+                ],
+                base=base,
+            ),
+            headers=headers,
+        )
+        return with_cookie(request, response)
+
+    return router

@@ -1,0 +1,539 @@
+"""The HTML entity page's content: one thing, its properties grouped for people, the links to it.
+
+Queries per page: the description (outgoing triples with the labels of what they link to, see
+:mod:`endpoint.rdf_document`), the number of incoming links per relation, the first page of
+each relation (one query for all when there are few, else one per relation with LIMIT/OFFSET),
+and the related evidence. Class and property names and the order of the groups come from the
+ontology and the shapes, read once per release (:mod:`endpoint.vocab_labels`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+from markupsafe import Markup
+
+from ontology.namespaces import STANDARD_PREFIXES, sparql_prologue
+
+from .literal_format import format_literal, format_money
+from .page_common import href
+from .rdf_document import Description
+from .store import ReleaseStore
+from .vocab_labels import Vocabulary
+
+P = STANDARD_PREFIXES
+RDF_TYPE = P["rdf"] + "type"
+PREF_LABEL = P["skos"] + "prefLabel"
+RDFS_LABEL = P["rdfs"] + "label"
+DERIVED = P["prov"] + "wasDerivedFrom"
+QUALIFIED = P["prov"] + "qualifiedDerivation"
+PROV_ENTITY = P["prov"] + "entity"
+SCHEMA_VALUE = P["schema"] + "value"
+SCHEMA_CURRENCY = P["schema"] + "currency"
+XSD_ANYURI = P["xsd"] + "anyURI"
+DESCRIPTIONS = (P["dcterms"] + "description", P["skos"] + "definition", P["rdfs"] + "comment")
+# shown elsewhere on the page, not in the property table
+HIDDEN = {RDF_TYPE, DERIVED, QUALIFIED}
+
+PAGE_SIZE = 25
+INLINE_LIMIT = 300  # up to this many incoming links: one query for all of them
+MAX_PAGE = 1_000_000
+
+E = ox.Variable("e")
+PV = ox.Variable("p")
+
+INCOMING_COUNTS = "SELECT ?e ?p (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?e } GROUP BY ?e ?p"
+
+INCOMING_ALL = """
+SELECT ?e ?p ?s (SAMPLE(?nl) AS ?lnl) (SAMPLE(?en) AS ?len) (SAMPLE(?xx) AS ?lxx)
+       (SAMPLE(?ow) AS ?lown) WHERE {
+  ?s ?p ?e .
+  OPTIONAL { ?s skos:prefLabel|rdfs:label ?nl FILTER(LANG(?nl) = "nl") }
+  OPTIONAL { ?s skos:prefLabel|rdfs:label ?en FILTER(LANG(?en) = "en") }
+  OPTIONAL { ?s skos:prefLabel|rdfs:label ?xx FILTER(LANG(?xx) = "") }
+  OPTIONAL { ?owner prov:qualifiedDerivation ?s . ?owner skos:prefLabel ?ow }
+} GROUP BY ?e ?p ?s ORDER BY LCASE(STR(COALESCE(?lnl, ?len, ?lxx, ?lown, STR(?s)))) ?s
+"""
+
+INCOMING_PAGE = INCOMING_ALL + "LIMIT %d OFFSET %d"
+
+EVIDENCE = """
+SELECT ?e ?ev ?type ?via ?l ?st WHERE {
+  { ?ev kg:about|kg:supportsClaim|dcterms:subject ?e }
+  UNION { ?e dcterms:subject ?via . ?ev kg:about|dcterms:subject ?via }
+  ?ev a ?type FILTER(?type IN (kg:EvidenceItem, kg:EvidenceClaim))
+  OPTIONAL { ?ev skos:prefLabel ?l }
+  OPTIONAL { ?ev kg:evidenceStrength ?st }
+} LIMIT 400
+"""
+
+
+class BadParameter(ValueError):
+    """A query parameter the page cannot use; the message says what to do."""
+
+
+@dataclass
+class Shown:
+    """One value as shown: text, maybe a link, maybe in another language."""
+
+    text: str
+    href: str | None = None
+    lang: str | None = None  # set when the text is not in the reader's language
+    kind: str = "text"  # text | link | url | code
+
+
+@dataclass
+class Row:
+    label: str
+    prop: str
+    prop_href: str
+    values: list[Shown]
+
+
+@dataclass
+class Group:
+    label: str
+    rows: list[Row]
+
+
+@dataclass
+class IncomingGroup:
+    label: str
+    prop: str
+    prop_href: str
+    count: int
+    page: int
+    pages: int
+    items: list[Shown]
+    anchor: str
+
+
+@dataclass
+class Source:
+    label: Shown
+    quotes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    iri: str
+    path: str
+    title: str
+    title_lang: str | None
+    other_title: str | None
+    kinds: list[Shown]
+    summary: str | None
+    summary_lang: str | None
+    groups: list[Group]
+    incoming: list[IncomingGroup]
+    incoming_total: int
+    sources: list[Source]
+    evidence: list[tuple[Shown, str, Shown | None]]
+    is_class: bool
+    is_term: bool
+    graph_size: int | None
+    jsonld: Markup
+
+
+def pick(labels: dict[str, str] | None, lang: str) -> tuple[str, str | None] | None:
+    """The label in ``lang``, else in the other language (that language returned), else any."""
+    if not labels:
+        return None
+    if lang in labels:
+        return labels[lang], None
+    for other in ("nl", "en", ""):
+        if other in labels:
+            return labels[other], (other or None)
+    k, v = next(iter(labels.items()))
+    return v, (k or None)
+
+
+def local_name(iri: str) -> str:
+    tail = iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return tail or iri
+
+
+def script_json(data: Any) -> Markup:
+    """JSON for a ``<script>`` element: ``<``, ``>`` and ``&`` escaped, so no literal can end the
+    script (``</script>``) or open a comment."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+class EntityView:
+    def __init__(self, reader: ReleaseStore, base: str) -> None:
+        self.reader = reader
+        self.base = base
+        self.prologue = sparql_prologue(base)
+
+    # -- naming -------------------------------------------------------------------------------
+    def name(self, iri: str, d: Description, vocab: Vocabulary, lang: str) -> Shown:
+        found = pick(d.labels.get(iri), lang)
+        if found is None:
+            v = vocab.label(iri, lang)
+            found = (v, None) if v else None
+        if iri.startswith("mailto:"):
+            return Shown(iri[len("mailto:") :], iri, None, "url")
+        mine = iri.startswith(self.base)
+        if found is None:
+            if mine:
+                return Shown(local_name(iri), href(iri, self.base), None, "link")
+            return Shown(iri, iri, None, "url")
+        return Shown(found[0], href(iri, self.base), found[1], "link")
+
+    def literal(self, lit: ox.Literal, lang: str) -> Shown:
+        dt = lit.datatype.value if lit.datatype else ""
+        if lit.language:
+            return Shown(lit.value, None, None if lit.language == lang else lit.language)
+        if dt == XSD_ANYURI or (
+            lit.value.startswith(("http://", "https://")) and " " not in lit.value
+        ):
+            return Shown(lit.value, lit.value, None, "url")
+        return Shown(format_literal(lit.value, dt, lang))
+
+    # -- the page -----------------------------------------------------------------------------
+    def build(
+        self,
+        d: Description,
+        vocab: Vocabulary,
+        lang: str,
+        path: str,
+        page_url: str,
+        in_prop: str | None,
+        page: int,
+    ) -> Page:
+        node = d.iri
+        own: dict[str, list[Any]] = {}
+        children: dict[str, dict[str, list[Any]]] = {}  # hash IRIs and blank nodes
+        for t in d.triples:
+            s = t.subject.value if isinstance(t.subject, ox.NamedNode) else str(t.subject)
+            target = own if s == node else children.setdefault(s, {})
+            target.setdefault(t.predicate.value, []).append(t.object)
+        types = {o.value for o in own.get(RDF_TYPE, []) if isinstance(o, ox.NamedNode)}
+        classes = vocab.classes_up(types)
+
+        own_labels: dict[str, str] = {}
+        for p in (PREF_LABEL, RDFS_LABEL):
+            for o in own.get(p, []):
+                if isinstance(o, ox.Literal):
+                    own_labels.setdefault(o.language or "", o.value)
+        if d.graph_size is not None and not own_labels:
+            own_labels = vocab.labels.get(node, {})
+        title = pick(own_labels, lang) or (local_name(node), None)
+        other = next((v for k, v in own_labels.items() if k and k != lang and v != title[0]), None)
+        summary = None
+        for p in DESCRIPTIONS:
+            texts = {
+                (o.language or ""): o.value for o in own.get(p, []) if isinstance(o, ox.Literal)
+            }
+            summary = pick(texts, lang)
+            if summary:
+                break
+
+        kinds = sorted((self.name(t, d, vocab, lang) for t in types), key=lambda s: s.text.lower())
+        groups = self._groups(own, children, d, vocab, classes, lang)
+        sources = self._sources(own, children, d, vocab, lang)
+        incoming, total = self._incoming(node, d, vocab, lang, path, in_prop, page)
+        evidence = self._evidence(node, d, vocab, lang)
+        owl = P["owl"]
+        is_class = bool(types & {owl + "Class", P["rdfs"] + "Class"})
+        is_term = node.startswith(self.base + "def")
+        ld = self._schema_org(node, own, types, own_labels, summary, page_url, d, lang)
+        return Page(
+            iri=node,
+            path=path,
+            title=title[0],
+            title_lang=title[1],
+            other_title=other,
+            kinds=kinds,
+            summary=summary[0] if summary else None,
+            summary_lang=summary[1] if summary else None,
+            groups=groups,
+            incoming=incoming,
+            incoming_total=total,
+            sources=sources,
+            evidence=evidence,
+            is_class=is_class,
+            is_term=is_term,
+            graph_size=d.graph_size,
+            jsonld=script_json(ld),
+        )
+
+    def _value(
+        self,
+        o: Any,
+        children: dict[str, dict[str, list[Any]]],
+        d: Description,
+        vocab: Vocabulary,
+        lang: str,
+        depth: int = 0,
+    ) -> Shown:
+        if isinstance(o, ox.Literal):
+            return self.literal(o, lang)
+        key = o.value if isinstance(o, ox.NamedNode) else str(o)
+        kid = children.get(key)
+        if kid is not None and depth < 3:
+            if SCHEMA_VALUE in kid:
+                value = kid[SCHEMA_VALUE][0]
+                cur = kid.get(SCHEMA_CURRENCY, [ox.Literal("EUR")])[0]
+                if isinstance(value, ox.Literal):
+                    return Shown(format_money(value.value, getattr(cur, "value", "EUR"), lang))
+            if isinstance(o, ox.BlankNode):
+                return Shown(self._blank_text(kid, children, d, vocab, lang, depth), kind="code")
+        if isinstance(o, ox.NamedNode):
+            return self.name(o.value, d, vocab, lang)
+        return Shown("[…]", kind="code")
+
+    def _blank_text(
+        self,
+        kid: dict[str, list[Any]],
+        children: dict[str, dict[str, list[Any]]],
+        d: Description,
+        vocab: Vocabulary,
+        lang: str,
+        depth: int,
+    ) -> str:
+        first, rest = P["rdf"] + "first", P["rdf"] + "rest"
+        if first in kid:  # an RDF list
+            items: list[str] = []
+            cur: dict[str, list[Any]] | None = kid
+            seen = 0
+            while cur and first in cur and seen < 50:
+                items.append(self._value(cur[first][0], children, d, vocab, lang, depth + 1).text)
+                nxt = cur.get(rest, [None])[0]
+                cur = children.get(str(nxt)) if isinstance(nxt, ox.BlankNode) else {}
+                seen += 1
+            return "(" + " ".join(items) + ")"
+        parts = []
+        for p, objs in kid.items():
+            label = vocab.label(p, lang) or local_name(p)
+            vals = ", ".join(self._value(o, children, d, vocab, lang, depth + 1).text for o in objs)
+            parts.append(f"{label}: {vals}")
+        return "[" + "; ".join(parts) + "]"
+
+    def _groups(
+        self,
+        own: dict[str, list[Any]],
+        children: dict[str, dict[str, list[Any]]],
+        d: Description,
+        vocab: Vocabulary,
+        classes: set[str],
+        lang: str,
+    ) -> list[Group]:
+        placed: dict[str, list[tuple[tuple[float, str], Row]]] = {}
+        group_order: dict[str, float] = {}
+        for p, objs in own.items():
+            if p in HIDDEN:
+                continue
+            values = [self._value(o, children, d, vocab, lang) for o in objs]
+            # language-tagged text in the reader's language first, then by text
+            values.sort(key=lambda v: (v.lang is not None, v.text.lower()))
+            label = vocab.label(p, lang) or local_name(p)
+            place = vocab.place(p, classes)
+            row = Row(label, p, href(p, self.base), values)
+            placed.setdefault(place.group, []).append(((place.order, label.lower()), row))
+            group_order[place.group] = place.group_order
+        out = []
+        for g in sorted(placed, key=lambda g: (group_order[g], g)):
+            rows = [r for _, r in sorted(placed[g], key=lambda x: x[0])]
+            out.append(Group(vocab.group_label(g, lang), rows))
+        return out
+
+    def _sources(
+        self,
+        own: dict[str, list[Any]],
+        children: dict[str, dict[str, list[Any]]],
+        d: Description,
+        vocab: Vocabulary,
+        lang: str,
+    ) -> list[Source]:
+        by_src: dict[str, Source] = {}
+        for o in own.get(DERIVED, []):
+            if isinstance(o, ox.NamedNode):
+                by_src.setdefault(o.value, Source(self.name(o.value, d, vocab, lang)))
+        for o in own.get(QUALIFIED, []):
+            kid = children.get(o.value if isinstance(o, ox.NamedNode) else str(o), {})
+            for src in kid.get(PROV_ENTITY, []):
+                if not isinstance(src, ox.NamedNode):
+                    continue
+                s = by_src.setdefault(src.value, Source(self.name(src.value, d, vocab, lang)))
+                for p, objs in kid.items():
+                    if p.endswith("/quote"):
+                        s.quotes += [q.value for q in objs if isinstance(q, ox.Literal)]
+        for s in by_src.values():
+            s.quotes = sorted(set(s.quotes))
+        return sorted(by_src.values(), key=lambda s: s.label.text.lower())
+
+    def _incoming(
+        self,
+        node: str,
+        d: Description,
+        vocab: Vocabulary,
+        lang: str,
+        path: str,
+        in_prop: str | None,
+        page: int,
+    ) -> tuple[list[IncomingGroup], int]:
+        e = {E: ox.NamedNode(node)}
+        counts = {
+            r["p"].value: int(r["n"].value)
+            for r in self.reader.select(self.prologue + INCOMING_COUNTS, e)
+        }
+        if in_prop is not None and in_prop not in counts:
+            known = ", ".join(sorted(counts)) or "none"
+            raise BadParameter(
+                f"nothing links to this page with the relation <{in_prop}>; "
+                f"'in' takes one of the relations listed under 'Links to this page': {known}"
+            )
+        if in_prop is not None:
+            pages = max(1, math.ceil(counts[in_prop] / PAGE_SIZE))
+            if page > pages:
+                raise BadParameter(
+                    f"page {page} does not exist: <{in_prop}> has {pages} page(s) of links"
+                )
+        elif page != 1:
+            raise BadParameter("'page' needs 'in', the relation whose links to page through")
+        total = sum(counts.values())
+        rows_by_p: dict[str, list[dict[str, Any]]] = {}
+        if total <= INLINE_LIMIT:
+            for r in self.reader.select(self.prologue + INCOMING_ALL, e):
+                rows_by_p.setdefault(r["p"].value, []).append(r)
+        out = []
+        for p, n in counts.items():
+            shown_page = page if p == in_prop else 1
+            offset = (shown_page - 1) * PAGE_SIZE
+            if total <= INLINE_LIMIT:
+                rows = rows_by_p.get(p, [])[offset : offset + PAGE_SIZE]
+            else:
+                rows = self.reader.select(
+                    self.prologue + INCOMING_PAGE % (PAGE_SIZE, offset),
+                    {**e, PV: ox.NamedNode(p)},
+                )
+            items = []
+            for r in rows:
+                labels = {
+                    k: r[v].value for k, v in (("nl", "lnl"), ("en", "len"), ("", "lxx")) if r[v]
+                }
+                s = r["s"]
+                if isinstance(s, ox.NamedNode):
+                    found = pick(labels, lang)
+                    if found is None and r["lown"] is not None:  # a source reference
+                        word = "bronvermelding" if lang == "nl" else "source reference"
+                        found = (f"{r['lown'].value} ({word})", None)
+                    if found is None:
+                        v = vocab.label(s.value, lang)
+                        found = (v, None) if v else (local_name(s.value), None)
+                    items.append(Shown(found[0], href(s.value, self.base), found[1], "link"))
+                else:
+                    items.append(Shown("[…]", kind="code"))
+            label = vocab.label(p, lang) or local_name(p)
+            out.append(
+                IncomingGroup(
+                    label=label,
+                    prop=p,
+                    prop_href=href(p, self.base),
+                    count=n,
+                    page=shown_page,
+                    pages=max(1, math.ceil(n / PAGE_SIZE)),
+                    items=items,
+                    anchor="in-" + local_name(p),
+                )
+            )
+        out.sort(key=lambda g: (-g.count, g.label.lower()))
+        return out, total
+
+    def _evidence(
+        self, node: str, d: Description, vocab: Vocabulary, lang: str
+    ) -> list[tuple[Shown, str, Shown | None]]:
+        """Evidence items and claims about this thing (``via`` None) or about its themes."""
+        found: dict[str, dict[str, Any]] = {}
+        for r in self.reader.select(self.prologue + EVIDENCE, {E: ox.NamedNode(node)}):
+            ev = r["ev"].value
+            if ev == node:
+                continue
+            item = found.setdefault(
+                ev, {"labels": {}, "type": r["type"].value, "via": None, "st": None}
+            )
+            if r["l"] is not None:
+                item["labels"].setdefault(r["l"].language or "", r["l"].value)
+            if r["via"] is not None and item["via"] is None:
+                item["via"] = r["via"].value
+            if r["st"] is not None:
+                item["st"] = r["st"].value
+        out = []
+        for ev, item in found.items():
+            t = pick(item["labels"], lang) or (local_name(ev), None)
+            kind = vocab.label(item["type"], lang) or local_name(item["type"])
+            via = self.name(item["via"], d, vocab, lang) if item["via"] else None
+            out.append((Shown(t[0], href(ev, self.base), t[1], "link"), kind, via))
+        out.sort(key=lambda x: (x[2] is not None, x[0].text.lower()))
+        return out[:100]
+
+    def _schema_org(
+        self,
+        node: str,
+        own: dict[str, list[Any]],
+        types: set[str],
+        labels: dict[str, str],
+        summary: tuple[str, str | None] | None,
+        page_url: str,
+        d: Description,
+        lang: str,
+    ) -> dict[str, Any]:
+        kg = self.base + "def/"
+        mapping = [
+            (P["foaf"] + "Person", "Person"),
+            (P["schema"] + "Person", "Person"),
+            (kg + "Event", "Event"),
+            (kg + "Funding", "MonetaryGrant"),
+            (P["skos"] + "Concept", "DefinedTerm"),
+            (P["skos"] + "ConceptScheme", "DefinedTermSet"),
+            (P["schema"] + "EducationalOrganization", "EducationalOrganization"),
+            (P["org"] + "Organization", "Organization"),
+            (P["schema"] + "Organization", "Organization"),
+            (kg + "Product", "CreativeWork"),
+            (kg + "SourceDocument", "CreativeWork"),
+            (kg + "EvidenceItem", "CreativeWork"),
+            (kg + "EvidenceClaim", "Claim"),
+        ]
+        stype = next((s for t, s in mapping if t in types), "Thing")
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": stype,
+            "@id": node,
+            "url": page_url,
+        }
+        name = pick(labels, lang)
+        if name:
+            data["name"] = name[0]
+        if summary:
+            data["description"] = summary[0]
+        same = [
+            o.value
+            for p in (P["schema"] + "sameAs", P["skos"] + "exactMatch", P["foaf"] + "homepage")
+            for o in own.get(p, [])
+            if isinstance(o, ox.NamedNode)
+        ]
+        if same:
+            data["sameAs"] = same
+        for p, key in (
+            (P["schema"] + "startDate", "startDate"),
+            (P["schema"] + "endDate", "endDate"),
+        ):
+            for o in own.get(p, []):
+                if isinstance(o, ox.Literal):
+                    data[key] = o.value
+        about = [
+            pick(d.labels.get(o.value), lang)
+            for o in own.get(P["dcterms"] + "subject", [])
+            if isinstance(o, ox.NamedNode)
+        ]
+        if about:
+            data["keywords"] = [a[0] for a in about if a]
+        return data
