@@ -10,11 +10,12 @@ import asyncio
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from fastapi import FastAPI
 
 HOST = "kennisgraaf.invalid"
+URL_SAFE = "/%:@!$&'()*+,;=-._~"
 
 
 @dataclass
@@ -31,6 +32,9 @@ class Answer:
 async def get(app: FastAPI, target: str, headers: Mapping[str, str] | None = None) -> Answer:
     """``GET target`` (a path with an optional query string) on ``app``; no redirects followed."""
     raw_path, _, query = target.partition("?")
+    # a link may hold characters that a request line cannot (``ö``, spaces): percent-encode them
+    raw_path = quote(raw_path, safe=URL_SAFE)
+    query = quote(query, safe=URL_SAFE)
     scope: dict[str, Any] = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -41,8 +45,8 @@ async def get(app: FastAPI, target: str, headers: Mapping[str, str] | None = Non
         "client": ("127.0.0.1", 0),
         "root_path": "",
         "path": unquote(raw_path),
-        "raw_path": raw_path.encode("latin-1", "replace"),
-        "query_string": query.encode("latin-1", "replace"),
+        "raw_path": raw_path.encode("ascii"),
+        "query_string": query.encode("ascii"),
         "headers": [(b"host", HOST.encode())]
         + [
             (k.lower().encode(), v.encode("latin-1", "replace")) for k, v in (headers or {}).items()

@@ -27,12 +27,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import pyoxigraph as ox
 
 from .app import create_app
 from .asgi_client import Answer, get
+from .page_common import DEFAULT_LANG
 from .settings import ServeSettings
 from .store import NoRelease
 
@@ -74,7 +75,9 @@ def _query_name(query: str) -> str:
 def _normal(target: str) -> str:
     """``path?query`` without fragment, with the query's pairs in a stable order."""
     parts = urlsplit(target)
-    query = "&".join(f"{k}={v}" for k, v in sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    pairs = sorted(parse_qsl(parts.query, keep_blank_values=True))
+    # ``lang=nl`` is the language a page has without the parameter: one file for both
+    query = urlencode([(k, v) for k, v in pairs if (k, v) != ("lang", DEFAULT_LANG)])
     return parts.path + (f"?{query}" if query else "")
 
 
@@ -210,7 +213,7 @@ def export_site(
     if out.exists() and any(out.iterdir()):
         if not (out / "index.html").is_file():
             raise SiteError(
-                f"{out} is not empty and holds no earlier site export: choose an empty or new folder"
+                f"{out} is niet leeg en bevat geen eerdere site-export: kies een lege of nieuwe map"
             )
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,146 @@
+"""Names and short descriptions of things, in the reader's language, for many things at once.
+
+:func:`fetch_texts` asks the store once for the labels and descriptions of a list of IRIs (the
+IRIs come from earlier answers of the store or from our own constants, never from a request:
+each is checked with ``ox.NamedNode`` before it goes into the query). :func:`pick` chooses the
+reader's language, then the other one, then a value without a language, then anything.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ontology.namespaces import STANDARD_PREFIXES, prefixes
+
+from .page_common import LANGS
+from .store import ReleaseStore
+from .vocab_labels import STANDARD
+
+P = STANDARD_PREFIXES
+# In order of preference: a thing named by several of these is called by the first.
+LABEL_PREDICATES = (
+    P["skos"] + "prefLabel",
+    P["rdfs"] + "label",
+    P["dcterms"] + "title",
+    P["sh"] + "name",
+    P["foaf"] + "name",
+    P["schema"] + "name",
+)
+DESCRIPTION_PREDICATES = (
+    P["dcterms"] + "description",
+    P["skos"] + "definition",
+    P["rdfs"] + "comment",
+)
+CHUNK = 200  # IRIs per query
+SHORT = 220  # characters of a description shown in a list
+
+# One VALUES block of (subject, predicate) pairs: two separate VALUES blocks make Oxigraph scan
+# (3.7 s against 37 ms for 50 subjects in a store of 400,000 triples).
+TEXTS = """
+SELECT ?s ?p ?o WHERE {
+  VALUES (?s ?p) { %s }
+  ?s ?p ?o FILTER(isLiteral(?o))
+}
+"""
+
+
+def pick(by_lang: dict[str, str], lang: str) -> str | None:
+    """The value in ``lang``, else in the other language, else without language, else any."""
+    if not by_lang:
+        return None
+    for want in (lang, *(x for x in LANGS if x != lang), ""):
+        if want in by_lang:
+            return by_lang[want]
+    return next(iter(by_lang.values()))
+
+
+def local_name(iri: str) -> str:
+    tail = iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return tail or iri
+
+
+def curie(iri: str, base: str) -> str:
+    """``kg:Product`` for a term in a known namespace, the IRI itself otherwise."""
+    best, name = "", iri
+    for prefix, ns in prefixes(base).items():
+        if iri.startswith(ns) and len(ns) > len(best) and iri[len(ns) :]:
+            best, name = ns, f"{prefix}:{iri[len(ns) :]}"
+    return name
+
+
+def sort_key(text: str) -> str:
+    """Accents and case do not count when sorting names (``é`` sorts with ``e``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def short(text: str | None, limit: int = SHORT) -> str:
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass
+class Texts:
+    labels: dict[str, str] = field(default_factory=dict)  # language ("" for none) -> label
+    descriptions: dict[str, str] = field(default_factory=dict)
+    _rank: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
+
+    def add(self, kind: str, rank: int, lang: str, value: str) -> None:
+        target = self.labels if kind == "label" else self.descriptions
+        old = self._rank.get((kind, lang))
+        if old is None or rank < old or (rank == old and value < target[lang]):
+            target[lang] = value
+            self._rank[(kind, lang)] = rank
+
+    def label(self, iri: str, lang: str) -> str:
+        """Always something to show: the label, a standard term's label, or the local name."""
+        found = pick(self.labels, lang)
+        if found:
+            return found
+        std = STANDARD.get(iri)
+        if std:
+            return std[0] if lang == "nl" else std[1]
+        return local_name(iri)
+
+    def description(self, lang: str) -> str | None:
+        return pick(self.descriptions, lang)
+
+
+def is_iri(value: str) -> bool:
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return True
+
+
+def values_block(iris: Iterable[str]) -> str:
+    """``<a> <b> ...`` for a VALUES clause; every IRI is checked by ``ox.NamedNode``."""
+    return " ".join(str(ox.NamedNode(i)) for i in iris)
+
+
+def fetch_texts(reader: ReleaseStore, iris: Iterable[str]) -> dict[str, Texts]:
+    """Labels and descriptions of ``iris`` (one query per :data:`CHUNK` IRIs)."""
+    wanted = [i for i in dict.fromkeys(iris) if is_iri(i)]
+    out: defaultdict[str, Texts] = defaultdict(Texts)
+    rank = {p: n for n, p in enumerate(LABEL_PREDICATES)}
+    drank = {p: n for n, p in enumerate(DESCRIPTION_PREDICATES)}
+    preds = values_block((*LABEL_PREDICATES, *DESCRIPTION_PREDICATES)).split(" ")
+    for start in range(0, len(wanted), CHUNK):
+        chunk = values_block(wanted[start : start + CHUNK]).split(" ")
+        pairs = " ".join(f"({s} {p})" for s in chunk for p in preds)
+        for row in reader.select(TEXTS % pairs):
+            s, p, o = row["s"].value, row["p"].value, row["o"]
+            lang = getattr(o, "language", None) or ""
+            if p in rank:
+                out[s].add("label", rank[p], lang, o.value)
+            else:
+                out[s].add("description", drank[p], lang, o.value)
+    return out
