@@ -4,11 +4,12 @@
         kennisgraaf.nq.gz  kennisgraaf.trig.gz            the whole dataset, named graphs kept
         kennisgraaf.nt.gz  .ttl.gz  .jsonld.gz  .rdf.gz    the union of all graphs (triples)
         graaf-<graph>.<ext>.gz                            each named graph, in every format
+        kennisgraaf.context.jsonld                        the @context of the JSON-LD dumps
         catalog.ttl  void.ttl                             DCAT-AP 3 catalogue, VoID description
         manifest.json  SHA256SUMS                         path, media type, bytes, SHA-256, triples
 
-Everything is written by pyoxigraph's own serialisers straight into gzip streams, so memory
-stays flat. The folder is written under a temporary name and renamed into place at the end: a
+The dumps are written in one pass over the store by pyoxigraph's own serialisers straight into
+gzip streams (``export_dumps``), so their memory stays flat. The folder is written under a temporary name and renamed into place at the end: a
 reader sees either the complete old export or the complete new one. Export folders whose
 release has been pruned are removed at the next export.
 """
@@ -16,60 +17,54 @@ release has been pruned are removed at the next export.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
 import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from ontology.namespaces import prefixes
-
 from . import release
 from .errors import BuildError
+from .export_dumps import write_context, write_dumps
+from .export_formats import (
+    CONTEXT,
+    CONTEXT_FORMAT,
+    DATASET_NAME,
+    EU_FILE_TYPE,
+    FORMATS,
+    FORMATS_BY_EXT,
+    FileEntry,
+    Format,
+    file_name,
+    graph_slug,
+)
 from .settings import ExportSettings
+
+__all__ = [
+    "CONTEXT",
+    "DATASET_NAME",
+    "EU_FILE_TYPE",
+    "FORMATS",
+    "FORMATS_BY_EXT",
+    "FileEntry",
+    "Format",
+    "export_current",
+    "export_release",
+    "file_name",
+    "graph_slug",
+    "prune_exports",
+    "write_dumps",
+    "write_export",
+]
 
 MANIFEST = "manifest.json"
 CATALOG = "catalog.ttl"
 VOID = "void.ttl"
-DATASET_NAME = "kennisgraaf"
-EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
-
-
-@dataclass(frozen=True)
-class Format:
-    ext: str
-    rdf: ox.RdfFormat
-    media_type: str
-    file_type: str  # EU file-type authority code
-    label: str
-
-    @property
-    def dataset(self) -> bool:
-        return self.ext in ("nq", "trig")
-
-
-FORMATS: tuple[Format, ...] = (
-    Format("nq", ox.RdfFormat.N_QUADS, "application/n-quads", "RDF_N_QUADS", "N-Quads"),
-    Format("trig", ox.RdfFormat.TRIG, "application/trig", "RDF_TRIG", "TriG"),
-    Format("nt", ox.RdfFormat.N_TRIPLES, "application/n-triples", "RDF_N_TRIPLES", "N-Triples"),
-    Format("ttl", ox.RdfFormat.TURTLE, "text/turtle", "RDF_TURTLE", "Turtle"),
-    Format("jsonld", ox.RdfFormat.JSON_LD, "application/ld+json", "JSON_LD", "JSON-LD"),
-    Format("rdf", ox.RdfFormat.RDF_XML, "application/rdf+xml", "RDF_XML", "RDF/XML"),
-)
-FORMATS_BY_EXT = {f.ext: f for f in FORMATS}
-
-UNION = """
-CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }
-"""
-UNION_COUNT = """
-SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }
-"""
 
 Progress = Callable[[str], None]
 
@@ -78,130 +73,12 @@ def _quiet(_msg: str) -> None:
     return None
 
 
-@dataclass
-class FileEntry:
-    path: str
-    media_type: str
-    format: str
-    compression: str | None
-    bytes: int
-    sha256: str
-    triples: int | None
-    graph: str | None  # None: the whole dataset (nq/trig) or the union (triple formats)
-
-
-class _Counting:
-    """A binary sink that hashes and counts what passes through to ``raw``."""
-
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-        self.sha = hashlib.sha256()
-        self.size = 0
-
-    def write(self, chunk: bytes) -> int:
-        self.sha.update(chunk)
-        self.size += len(chunk)
-        return int(self.raw.write(chunk))
-
-    def flush(self) -> None:
-        self.raw.flush()
-
-
-def graph_slug(graph: str, base: str) -> str:
-    """``{base}graph/bron/ror`` -> ``bron-ror``; any other IRI -> a short hash."""
-    prefix = base + "graph/"
-    if graph.startswith(prefix):
-        rest = graph[len(prefix) :]
-        slug = "".join(c if c.isalnum() or c == "-" else "-" for c in rest.lower()).strip("-")
-        if slug and len(slug) <= 120:
-            return slug
-    return "iri-" + hashlib.sha1(graph.encode()).hexdigest()[:12]
-
-
-def file_name(stem: str, fmt: Format) -> str:
-    return f"{stem}.{fmt.ext}.gz"
-
-
-def _write_gz(path: Path, write: Callable[[Any], None]) -> tuple[int, str]:
-    with open(path, "wb") as raw:
-        counting = _Counting(raw)
-        # mtime=0 and no file name: the same content gives the same bytes and checksum
-        with gzip.GzipFile(filename="", mode="wb", fileobj=counting, mtime=0) as gz:
-            write(gz)
-    return counting.size, counting.sha.hexdigest()
-
-
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _count(store: ox.Store, query: str) -> int:
-    res = store.query(query)
-    assert isinstance(res, ox.QuerySolutions)
-    for row in res:
-        return int(row[0].value)
-    return 0
-
-
-def named_graphs(store: ox.Store) -> list[ox.NamedNode]:
-    return sorted((g for g in store.named_graphs() if isinstance(g, ox.NamedNode)), key=str)
-
-
-def write_dumps(
-    store: ox.Store, out: Path, base: str, progress: Progress = _quiet
-) -> list[FileEntry]:
-    pre = prefixes(base)
-    entries: list[FileEntry] = []
-    quads = len(store)
-    union_triples = _count(store, UNION_COUNT)
-    for fmt in FORMATS:
-        name = file_name(DATASET_NAME, fmt)
-        progress(f"schrijven van {name} ...")
-        if fmt.dataset:
-
-            def dump_all(gz: Any, fmt: Format = fmt) -> None:
-                store.dump(gz, format=fmt.rdf, prefixes=pre)
-
-            size, sha = _write_gz(out / name, dump_all)
-            count = quads
-        else:
-
-            def dump_union(gz: Any, fmt: Format = fmt) -> None:
-                res = store.query(UNION)
-                assert isinstance(res, ox.QueryTriples)
-                res.serialize(gz, format=fmt.rdf)
-
-            size, sha = _write_gz(out / name, dump_union)
-            count = union_triples
-        entries.append(FileEntry(name, fmt.media_type, fmt.ext, "gzip", size, sha, count, None))
-    for graph in named_graphs(store):
-        slug = graph_slug(graph.value, base)
-        count = _count(
-            store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}"
-        )
-        for fmt in FORMATS:
-            name = file_name(f"graaf-{slug}", fmt)
-
-            def dump_graph(gz: Any, fmt: Format = fmt, graph: ox.NamedNode = graph) -> None:
-                if fmt.dataset:  # keep the graph name: dump only that graph's quads
-                    ox.serialize(
-                        store.quads_for_pattern(None, None, None, graph),
-                        gz,
-                        format=fmt.rdf,
-                        prefixes=pre,
-                    )
-                else:
-                    store.dump(gz, format=fmt.rdf, from_graph=graph, prefixes=pre)
-
-            size, sha = _write_gz(out / name, dump_graph)
-            entries.append(
-                FileEntry(name, fmt.media_type, fmt.ext, "gzip", size, sha, count, graph.value)
-            )
-    return entries
 
 
 def _plain_entry(out: Path, name: str, media_type: str, fmt: str) -> FileEntry:
@@ -236,6 +113,7 @@ def write_export(
     tmp.mkdir()
     try:
         files = write_dumps(store, tmp, base, progress)
+        write_context(tmp, base)
         manifest: dict[str, Any] = {
             "release": meta.get("id"),
             "created": meta.get("created"),
@@ -250,6 +128,7 @@ def write_export(
         manifest["files"] += [
             asdict(_plain_entry(tmp, CATALOG, "text/turtle", "ttl")),
             asdict(_plain_entry(tmp, VOID, "text/turtle", "ttl")),
+            asdict(_plain_entry(tmp, CONTEXT, "application/ld+json", CONTEXT_FORMAT)),
         ]
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         (tmp / "SHA256SUMS").write_text(

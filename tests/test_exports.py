@@ -374,10 +374,173 @@ def test_catalog_and_void_negotiate(
     assert set(ox.parse(io.BytesIO(r.content), format=fmt)) == want
     html = client.get(url, headers={"Accept": "text/html,application/xhtml+xml"})
     assert "text/html" in html.headers["content-type"]
-    assert "<pre>" in html.text
+    assert "<h1>" in html.text and "<pre>" not in html.text  # a page for people, not raw RDF
 
 
 def test_catalog_refuses_an_unknown_format(client: TestClient) -> None:
     r = client.get("/catalog", headers={"Accept": "image/png"})
     assert r.status_code == 406
     assert "text/turtle" in r.json()["error"]
+
+
+# --- the one-pass writer on hard cases ------------------------------------------------------
+
+EX = "https://kennisgraaf.nl/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _n(local: str) -> ox.NamedNode:
+    return ox.NamedNode(EX + local)
+
+
+@pytest.fixture(scope="module")
+def tricky() -> ox.Store:
+    """Blank nodes shared across graphs, the same triple in several graphs (also more earlier
+    graphs than the per-graph lookup handles), literals of every kind, an empty named graph,
+    a default-graph quad, and a big graph that spans many batches."""
+    store = ox.Store()
+    shared = ox.BlankNode("gedeeld")
+    big, small, empty = _n("graph/groot"), _n("graph/klein"), _n("graph/leeg")
+    literals = [
+        ox.Literal("plat"),
+        ox.Literal("kaas", language="nl"),
+        ox.Literal("cheese", language="en-GB"),
+        ox.Literal("42", datatype=ox.NamedNode(XSD + "integer")),
+        ox.Literal("2024-05-11", datatype=ox.NamedNode(XSD + "date")),
+        ox.Literal('regel 1\nregel "2"\t\\ einde', language="nl"),
+        ox.Literal("ünïcødé ✓ <>&'", datatype=ox.NamedNode(EX + "def/eigenType")),
+    ]
+    quads = [
+        ox.Quad(_n(f"id/ding/{i}"), _n("def/waarde"), literals[i % len(literals)], big)
+        for i in range(300)
+    ]
+    quads += [ox.Quad(_n(f"id/ding/{i}"), _n("def/ziet"), shared, big) for i in range(0, 300, 7)]
+    quads += [
+        ox.Quad(shared, _n("def/naam"), ox.Literal("gedeelde knoop", language="nl"), big),
+        # the same triples again in another graph: once in the union, in both graph files
+        ox.Quad(shared, _n("def/naam"), ox.Literal("gedeelde knoop", language="nl"), small),
+        ox.Quad(_n("id/ding/0"), _n("def/waarde"), literals[0], small),
+        ox.Quad(_n("id/ding/0"), _n("def/ziet"), shared, small),
+        ox.Quad(_n("id/alleen-klein"), _n("def/ziet"), shared, small),
+        ox.Quad(_n("id/standaard"), _n("def/waarde"), ox.Literal("in de standaardgraaf")),
+    ]
+    # more earlier graphs than PER_GRAPH_LIMIT: the last ones repeat a triple of the first
+    for i in range(9):
+        g = _n(f"graph/reeks-{i}")
+        quads.append(ox.Quad(_n("id/reeks"), _n("def/stap"), ox.Literal(str(i)), g))
+        quads.append(ox.Quad(_n("id/ding/1"), _n("def/waarde"), literals[1], g))
+    store.extend(quads)
+    store.add_graph(empty)
+    return store
+
+
+def _dataset(quads: Any) -> ox.Dataset:
+    ds = ox.Dataset(ox.Quad(q.subject, q.predicate, q.object, q.graph_name) for q in quads)
+    ds.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return ds
+
+
+def _want(store: ox.Store, f: dict[str, Any]) -> list[ox.Quad]:
+    quads = list(store)
+    if f["graph"] is not None:
+        quads = [q for q in quads if q.graph_name == ox.NamedNode(f["graph"])]
+    if f["format"] in ("nq", "trig"):
+        return quads
+    named = {q.triple for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)}
+    return [ox.Quad(t.subject, t.predicate, t.object) for t in named]
+
+
+@pytest.fixture(scope="module")
+def tricky_dumps(
+    tricky: ox.Store, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[dict[str, Any]]]:
+    from dataclasses import asdict
+
+    from ingest import export_dumps
+
+    out = tmp_path_factory.mktemp("tricky")
+    saved = export_dumps.BATCH
+    export_dumps.BATCH = 16  # many batches, so batch edges fall inside subjects and graphs
+    try:
+        entries = export_dumps.write_dumps(tricky, out, EX)
+    finally:
+        export_dumps.BATCH = saved
+    return out, [asdict(e) for e in entries]
+
+
+def test_hard_cases_every_dump_is_exact_with_blank_nodes_kept_apart_and_shared(
+    tricky: ox.Store, tricky_dumps: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    out, files = tricky_dumps
+    graphs = {g.value for g in tricky.named_graphs()}
+    assert {f["graph"] for f in files if f["graph"]} == graphs  # the empty graph too
+    assert len(files) == len(OX_FORMATS) * (len(graphs) + 1)
+    for f in files:
+        raw = gzip.decompress((out / f["path"]).read_bytes())
+        parsed = list(ox.parse(raw, format=OX_FORMATS[f["format"]]))
+        if f["format"] not in ("nq", "trig"):
+            parsed = [ox.Quad(t.subject, t.predicate, t.object) for t in parsed]
+        want = _want(tricky, f)
+        assert len(parsed) == len(want) == f["triples"], f["path"]
+        # canonical blank-node labels: the shared blank node is one node in every file
+        assert _dataset(parsed) == _dataset(want), f["path"]
+
+
+def test_hard_cases_the_union_has_each_triple_once(
+    tricky: ox.Store, tricky_dumps: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    out, files = tricky_dumps
+    union = {q.triple for q in tricky if not isinstance(q.graph_name, ox.DefaultGraph)}
+    assert len(union) < sum(1 for q in tricky if not isinstance(q.graph_name, ox.DefaultGraph))
+    for ext, name in RDFLIB_FORMATS.items():
+        if ext in ("nq", "trig"):
+            continue
+        raw = gzip.decompress((out / f"kennisgraaf.{ext}.gz").read_bytes())
+        parsed = list(ox.parse(raw, format=OX_FORMATS[ext]))
+        assert len(parsed) == len(set(parsed)) == len(union), ext
+        g = rdflib.Graph().parse(data=raw, format=name)
+        assert len(g) == len(union), ext
+        assert not any("standaardgraaf" in str(o) for o in g.objects()), ext
+
+
+def test_hard_cases_whole_dataset_lines_are_the_store_dump_lines(
+    tricky: ox.Store, tricky_dumps: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    """``ingest/changes.py`` diffs these lines with ``Store.dump``'s: they must be the same bytes."""
+    out, _files = tricky_dumps
+    lines = gzip.decompress((out / "kennisgraaf.nq.gz").read_bytes()).splitlines()
+    dumped = tricky.dump(format=ox.RdfFormat.N_QUADS)
+    assert dumped is not None
+    assert sorted(lines) == sorted(dumped.splitlines())
+
+
+def test_json_ld_dumps_carry_the_published_context(built: dict[str, Any]) -> None:
+    from pyld import jsonld as pyld
+
+    out = built["out"]
+    entry = next(f for f in built["manifest"]["files"] if f["path"] == "kennisgraaf.context.jsonld")
+    assert entry["media_type"] == "application/ld+json"
+    published = json.loads((out / entry["path"]).read_text())["@context"]
+    assert published["kg"] == built["manifest"]["base_iri"] + "def/"
+    for f in built["manifest"]["files"]:
+        if f["format"] != "jsonld":
+            continue
+        doc = json.loads(gzip.decompress((out / f["path"]).read_bytes()))
+        assert doc["@context"] == published, f["path"]
+        # the context only names prefixes: the nodes mean what the serialiser wrote
+        assert pyld.expand(doc) == pyld.expand(doc["@graph"]), f["path"]
+    whole = json.loads(gzip.decompress((out / "kennisgraaf.jsonld.gz").read_bytes()))
+    compacted = pyld.compact(whole, published)
+    assert any(k.startswith("kg:") for n in compacted["@graph"] for k in n)
+
+
+def test_a_failing_writer_stops_the_export_with_its_error(tmp_path: Path) -> None:
+    from ingest.export_sink import Sink
+
+    sink = Sink(tmp_path / "x.nt.gz", ox.RdfFormat.N_TRIPLES)
+    quad = ox.Quad(_n("id/a"), _n("def/b"), ox.Literal("c"), _n("graph/g"))
+    sink.feed([quad])  # a quad where a triple belongs: the serialiser raises in its thread
+    with pytest.raises(ValueError, match="named graphs"):
+        for _ in range(20):  # the feeder is never blocked by a writer that stopped
+            sink.feed([quad] * 100)
+        sink.close()
