@@ -42,6 +42,7 @@ from .page_common import (
     LANG_COOKIE,
     LANGS,
     cache_headers,
+    doc_of,
     etag_for,
     not_modified,
     reader_lang,
@@ -83,14 +84,6 @@ def check_rest(rest: str) -> str:
         if seg == "":
             raise BadPath("the path holds an empty segment ('//' or a trailing '/')")
     return rest
-
-
-def doc_of(iri_path: str) -> str:
-    """``/id/x/y`` -> ``/doc/x/y``; ``/def...`` -> ``/doc/def...``; ``/graph/...`` ->
-    ``/doc/graph/...``."""
-    if iri_path.startswith("/id/"):
-        return "/doc/" + iri_path[len("/id/") :]
-    return "/doc" + iri_path
 
 
 def iri_path_of(doc_rest: str) -> str:

@@ -78,12 +78,6 @@ class Page:
         kept = {k: v for k, v in params.items() if v is not None}
         return f"{path}?{urlencode(kept)}" if kept else path
 
-    def switch_url(self) -> str:
-        """This page in the other language."""
-        params = dict(self.request.query_params)
-        params["lang"] = texts(self.lang)["other_lang"]
-        return f"{self.request.url.path}?{urlencode(params)}"
-
     def answers(self, path: str) -> bool:
         """Whether this server has a route for ``path`` (so a page never links to nothing)."""
         scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}

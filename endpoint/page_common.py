@@ -57,9 +57,22 @@ def accept_language(header: str) -> str:
     return best
 
 
+def doc_of(iri_path: str) -> str:
+    """The document of a minted IRI's path: ``/id/x/y`` -> ``/doc/x/y``; ``/def…`` ->
+    ``/doc/def…``; ``/graph/…`` -> ``/doc/graph/…``; any other path is its own document."""
+    if iri_path.startswith("/id/"):
+        return "/doc/" + iri_path[len("/id/") :]
+    if iri_path == "/def" or iri_path.startswith(("/def/", "/def#", "/graph/")):
+        return "/doc" + iri_path
+    return iri_path
+
+
 def href(iri: str, base: str) -> str:
-    """Where a link to ``iri`` goes: our own path for IRIs we mint, the IRI itself otherwise."""
-    return path_of(iri, base) or iri
+    """Where a link to ``iri`` goes: for an IRI we mint, straight to its document on this server
+    (the page a browser would reach through the 303, without the extra round trip); any other
+    IRI as it is."""
+    path = path_of(iri, base)
+    return doc_of(path) if path is not None else iri
 
 
 def etag_for(version: str, *variant: str) -> str:

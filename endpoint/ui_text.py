@@ -11,9 +11,6 @@ from typing import Any
 
 TEXT: dict[str, dict[str, str]] = {
     "nl": {
-        "other_lang": "en",
-        "other_lang_name": "English",
-        "other_lang_link": "Read this page in English",
         "home_title": "Kennisgraaf: kennis over onderwijsinnovatie",
         "home_intro": (
             "Eén vindplaats voor kennis over digitale onderwijsinnovatie in mbo, hbo en wo: wie "
@@ -177,9 +174,6 @@ TEXT: dict[str, dict[str, str]] = {
         "err_unknown_topic": "er is geen {what} '{slug}' in de graaf; kies er een uit de lijst",
     },
     "en": {
-        "other_lang": "nl",
-        "other_lang_name": "Nederlands",
-        "other_lang_link": "Lees deze pagina in het Nederlands",
         "home_title": "Kennisgraaf: knowledge of education innovation",
         "home_intro": (
             "One place to find knowledge of digital innovation in Dutch vocational and higher "

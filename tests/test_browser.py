@@ -63,3 +63,115 @@ def test_home_page_is_accessible(site: str, page: Any) -> None:
     page.goto(site + "/")
     assert page.locator("h1").count() == 1
     assert_accessible(page)
+
+
+PAGES = {
+    "search": "/search?q=coordinatie",
+    "class": "/klasse?iri=https%3A%2F%2Fkennisgraaf.nl%2Fdef%2FHub",
+    "classes": "/klassen",
+    "theme": "/thema/studiedata-en-ai",
+    "themes": "/themas",
+    "target group": "/doelgroep/docenten",
+    "entity": "/doc/hub/kennishub",
+    "term": "/doc/def/Hub",
+    "source": "/doc/bron/update-pilothubs-2023",
+    "catalogue": "/catalog",
+    "downloads": "/download/",
+    "not found": "/doc/hub/bestaat-niet",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_page_is_accessible(site: str, page: Any, name: str) -> None:
+    page.goto(site + PAGES[name])
+    assert page.locator("h1").count() == 1, f"{name}: one h1"
+    assert_accessible(page)
+
+
+def test_english_pages_are_accessible_too(site: str, page: Any) -> None:
+    for path in ("/?lang=en", "/doc/hub/kennishub?lang=en", "/search?q=docent&lang=en"):
+        page.goto(site + path)
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert_accessible(page)
+
+
+def test_home_class_entity_linked_entity_and_back(site: str, page: Any) -> None:
+    page.goto(site + "/")
+    page.locator("main a[href^='/klasse?iri=']", has_text="Hub").first.click()
+    page.wait_for_url("**/klasse?**")
+    assert "hub" in page.locator("h1").inner_text().lower()
+    first = page.locator("main table tbody th a").first
+    name = first.inner_text()
+    first.click()
+    page.wait_for_url("**/doc/**")
+    assert page.locator("h1").inner_text() == name
+    entity_url = page.url
+    linked = page.locator("main table.props a[href^='/doc/']").first
+    linked_name = linked.inner_text()
+    linked.click()
+    page.wait_for_url(lambda url: url != entity_url)
+    assert linked_name in page.locator("h1").inner_text()
+    page.go_back()
+    page.wait_for_url(entity_url)
+    assert page.locator("h1").inner_text() == name
+
+
+def test_search_from_the_header_of_any_page(site: str, page: Any) -> None:
+    page.goto(site + "/doc/hub/kennishub")
+    page.fill("#site-q", "coordinatie")
+    page.press("#site-q", "Enter")
+    page.wait_for_url("**/search?q=coordinatie*")
+    results = page.locator(".search-results li a")
+    assert results.count() > 0
+    texts = results.all_inner_texts()
+    assert any("Coördinatieteam" in t for t in texts), texts
+    results.first.click()
+    page.wait_for_url("**/doc/**")
+    assert "coördinatie" in page.locator("h1").inner_text().lower()
+
+
+def test_the_language_switch_is_kept_while_browsing(site: str, page: Any) -> None:
+    page.goto(site + "/doc/hub/kennishub")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    page.locator("nav.lang a").click()
+    page.wait_for_url("**lang=en*")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#site-q").get_attribute("id") == "site-q"
+    assert "Search" in page.locator("header.site").inner_text()
+    # a page reached without ?lang= keeps English (the switch set a cookie)
+    page.goto(site + "/themas")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.locator("nav.lang a").click()
+    page.wait_for_url("**lang=nl*")
+    assert page.locator("html").get_attribute("lang") == "nl"
+
+
+def test_keyboard_reaches_the_content_first(site: str, page: Any) -> None:
+    page.goto(site + "/doc/hub/kennishub")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.getAttribute('href')")
+    assert focused == "#inhoud"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "inhoud"
+
+
+def test_pages_work_without_javascript(site: str, browser: Any) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="nl-NL")
+    p = context.new_page()
+    try:
+        p.goto(site + "/search?q=pilothubs")
+        assert any("Pilothub XR" in t for t in p.locator(".search-results li a").all_inner_texts())
+        p.goto(site + "/sparql")
+        assert p.locator("#kg-query-form textarea").is_visible()
+        p.locator("#kg-query-form button[type=submit]").click()
+        assert p.locator("body").inner_text()  # the plain form answers without the editor
+    finally:
+        context.close()
+
+
+def test_markup_in_a_literal_is_never_run(site: str, page: Any) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(site + "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert "<script>alert(1)</script>" in page.locator("#search-q").input_value()
+    assert not dialogs

@@ -151,7 +151,7 @@ def test_kinds_groups_and_property_links(client: TestClient) -> None:
     funder = page.find("th", string=None)
     assert funder is not None
     links = {a.get_text(): a["href"] for a in page.select("table.props td a")}
-    assert links["Nationaal Groeifonds"] == "/id/organisatie/nationaal-groeifonds"
+    assert links["Nationaal Groeifonds"] == "/doc/organisatie/nationaal-groeifonds"
     props = {a.get_text(): a["href"] for a in page.select("table.props th a")}
     assert props["financier"] == "https://schema.org/funder"
     assert props["soort financiering"] == "/def/fundingType"
@@ -162,7 +162,7 @@ def test_kinds_groups_and_property_links(client: TestClient) -> None:
 def test_provenance_shows_sources_with_quotes(client: TestClient) -> None:
     page = soup(client, FUNDING)
     section = page.find("h2", string="Bronnen").parent
-    assert section.find("a", href="/id/bron/digitaliseringsimpuls-transformatiehubs")
+    assert section.find("a", href="/doc/bron/digitaliseringsimpuls-transformatiehubs")
     quotes = [q.get_text() for q in section.find_all("blockquote")]
     assert "560 miljoen komt van het Nationaal Groeifonds" in quotes
 
@@ -172,7 +172,7 @@ def test_incoming_links_grouped_with_counts(client: TestClient) -> None:
     section = page.find("h2", id="inkomend").parent
     h3 = [h.get_text(" ", strip=True) for h in section.find_all("h3")]
     assert any(h.startswith("thema") and "(" in h for h in h3), h3
-    assert section.find("a", href="/id/product/educational-data-competence-center")
+    assert section.find("a", href="/doc/product/educational-data-competence-center")
 
 
 def test_incoming_links_page_through_thousands(client: TestClient) -> None:
@@ -222,7 +222,7 @@ def test_related_evidence_on_a_theme(client: TestClient) -> None:
     heading = page.find("h2", id="bewijs")
     assert heading is not None
     assert heading.parent.find(
-        "a", href=lambda h: h and h.startswith(("/id/bewijs/", "/id/bewering/"))
+        "a", href=lambda h: h and h.startswith(("/doc/bewijs/", "/doc/bewering/"))
     )
 
 

@@ -93,7 +93,7 @@ def ids_in(section: Tag | None) -> set[str]:
         return set()
     found = set()
     for a in section.find_all("a", class_="item"):
-        m = re.fullmatch(r"/id/[a-z]+/([a-z0-9-]+)", str(a["href"]))
+        m = re.fullmatch(r"/doc/[a-z]+/([a-z0-9-]+)", str(a["href"]))
         assert m, a["href"]
         found.add(m.group(1))
     return found

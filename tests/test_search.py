@@ -213,7 +213,7 @@ def test_json_shape(client: TestClient) -> None:
     hit = body["results"][0]
     assert set(hit) == {"iri", "path", "label", "kinds", "description", "score"}
     assert hit["iri"] == PILOTHUB_XR
-    assert hit["path"] == "/id/hub/pilothub-xr"
+    assert hit["path"] == "/doc/hub/pilothub-xr"
     assert {"iri", "key", "label"} <= set(hit["kinds"][0])
     assert "pilothub" in [k["label"] for k in hit["kinds"]]
     assert hit["description"].startswith("Pilothub die")
@@ -246,7 +246,7 @@ def test_html_results(client: TestClient) -> None:
     page = r.text
     assert 'name="q" value="coördinatie"' in page  # the query stays in the box
     assert "resultaten voor" in page
-    assert '<a href="/id/team/coordinatieteam-pilothub-xr">Coördinatieteam pilothub XR</a>' in page
+    assert '<a href="/doc/team/coordinatieteam-pilothub-xr">Coördinatieteam pilothub XR</a>' in page
     en = _get(client, HTML, q="coördinatie", lang="en").text
     assert "results for" in en and 'name="lang" value="en"' in en
 
