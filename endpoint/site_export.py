@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
 
 import pyoxigraph as ox
 
@@ -85,6 +85,22 @@ def _is_own(url: str) -> bool:
     return url.startswith("/") and not url.startswith("//")
 
 
+SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _own(url: str, page: str) -> str | None:
+    """``url`` as found on the page at ``page`` (a path), made an absolute path of this site
+    with its fragment; None for links elsewhere and for links within the page."""
+    if not url or url.startswith(("#", "//")) or SCHEME_RE.match(url):
+        return None
+    joined = urlsplit(urljoin("http://site" + page, url))
+    return (
+        joined.path
+        + (f"?{joined.query}" if joined.query else "")
+        + (f"#{joined.fragment}" if joined.fragment else "")
+    )
+
+
 def _live(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") or path.startswith(p + "?") for p in LIVE_ONLY)
 
@@ -114,7 +130,7 @@ class _Crawl:
         self.progress = progress
         self.files: dict[str, PurePosixPath] = {}  # target -> written file
         self.alias: dict[str, str] = {}  # target -> target it redirects to
-        self.html: list[PurePosixPath] = []
+        self.html: list[tuple[PurePosixPath, str]] = []  # written page, the target it answers
         self.report = SiteReport()
         self.seen: set[str] = set()
         self.queue: deque[str] = deque()
@@ -161,12 +177,12 @@ class _Crawl:
         self.report.files += 1
         self.report.bytes += len(answer.body)
         if answer.media_type == "text/html":
-            self.html.append(rel)
+            self.html.append((rel, target))
             self.report.pages += 1
             for m in LINK_RE.finditer(answer.body.decode("utf-8", "replace")):
-                url = html.unescape(m.group("url"))
-                if not url.startswith("/#"):
-                    self.add(url.split("#")[0])
+                own = _own(html.unescape(m.group("url")), target)
+                if own is not None:
+                    self.add(own.split("#")[0])
         elif answer.media_type == "text/css":
             for url in re.findall(
                 r"url\(['\"]?(/[^)'\"]+)", answer.body.decode("utf-8", "replace")
@@ -179,15 +195,15 @@ class _Crawl:
             target, hops = self.alias[target], hops + 1
         return target
 
-    def relink(self, page: PurePosixPath) -> None:
+    def relink(self, page: PurePosixPath, page_target: str) -> None:
         """Every own link in ``page`` becomes a relative link to the file written for it."""
         dest = self.out / page
         text = dest.read_text(encoding="utf-8")
         here = str(page.parent) if str(page.parent) != "." else ""
 
         def swap(m: re.Match[str]) -> str:
-            url = html.unescape(m.group("url"))
-            if not _is_own(url):
+            url = _own(html.unescape(m.group("url")), page_target)
+            if url is None:
                 return m.group(0)
             bare, hash_, fragment = url.partition("#")
             if not bare:
@@ -225,6 +241,6 @@ def export_site(
     progress("pagina's renderen ...")
     asyncio.run(crawl.run())
     progress(f"links herschrijven in {len(crawl.html)} pagina's ...")
-    for page in crawl.html:
-        crawl.relink(page)
+    for page, target in crawl.html:
+        crawl.relink(page, target)
     return crawl.report

@@ -31,7 +31,8 @@ TEXT: dict[str, dict[str, str]] = {
         "researchers": "Voor onderzoekers",
         "researchers_text": (
             "Stel eigen vragen in SPARQL: in de query-editor, of vanuit elk programma aan het "
-            "SPARQL 1.1-endpoint /sparql (resultaten als JSON, XML, CSV of TSV). De ontologie "
+            "SPARQL 1.1-endpoint /sparql (resultaten als JSON, XML, CSV of TSV); één graaf "
+            "lezen kan via het Graph Store Protocol op /store?graph=…. De ontologie "
             "beschrijft elke klasse en eigenschap in het Nederlands en Engels."
         ),
         "editor": "Query-editor",
@@ -194,7 +195,8 @@ TEXT: dict[str, dict[str, str]] = {
         "researchers": "For researchers",
         "researchers_text": (
             "Ask your own questions in SPARQL: in the query editor, or from any program at the "
-            "SPARQL 1.1 endpoint /sparql (results as JSON, XML, CSV or TSV). The ontology "
+            "SPARQL 1.1 endpoint /sparql (results as JSON, XML, CSV or TSV); read one graph "
+            "with the Graph Store Protocol at /store?graph=…. The ontology "
             "describes every class and property in Dutch and English."
         ),
         "editor": "Query editor",

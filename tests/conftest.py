@@ -49,16 +49,3 @@ def mini_data(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(MINI, target)
     return target
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """One headless chromium for the session (Playwright, Debian's binary)."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser_support import CHROMIUM_ARGS, chromium_path
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()

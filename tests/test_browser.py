@@ -10,8 +10,21 @@ from typing import Any
 import pytest
 
 from ingest import pipeline
-from tests.browser_support import axe_violations, describe
+from tests.browser_support import CHROMIUM_ARGS, axe_violations, chromium_path, describe
 from tests.live_server import live_server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless chromium for this module (Playwright, Debian's binary). Module-scoped on
+    purpose: Playwright's sync API keeps an event loop running while it is open, and other test
+    modules call ``asyncio.run``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture(scope="module")
