@@ -123,9 +123,24 @@ GROUP BY ?source ORDER BY DESC(?n)""",
 
 TRIVIAL_QUERIES = ("ASK {}", "SELECT * WHERE {} LIMIT 1")
 
+# The end of every wrk script here: prints the figures as one JSON line (latencies in µs).
+WRK_DONE_LUA = r"""
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, "read": %d, '
+    .. '"write": %d, "status": %d, "timeout": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
+    .. '"max_us": %d, "mean_us": %.1f}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
+    e.timeout, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    latency.max, latency.mean))
+end
+"""
+
 # wrk's script: cycles through the request bodies (one form-encoded body a line) and prints the
 # figures as one JSON line. Latencies are in microseconds.
-WRK_LUA = r"""
+WRK_LUA = (
+    r"""
 local bodies = {}
 local n = 0
 local i = 0
@@ -146,17 +161,9 @@ function request()
   i = i % n + 1
   return wrk.format("POST", path, headers, bodies[i])
 end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'WRK_JSON {"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, "read": %d, '
-    .. '"write": %d, "status": %d, "timeout": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
-    .. '"max_us": %d, "mean_us": %.1f}\n',
-    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
-    e.timeout, latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    latency.max, latency.mean))
-end
 """
+    + WRK_DONE_LUA
+)
 
 
 @dataclass

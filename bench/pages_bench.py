@@ -47,6 +47,7 @@ from bench.endpoint_bench import (
     OUT,
     SEED,
     WARMUP_S,
+    WRK_DONE_LUA,
     Running,
     Server,
     _free_port,
@@ -65,7 +66,8 @@ TARGET_CLIENTS = 8
 
 # wrk's script for GET requests: the listing's first line is the Accept header, every further
 # line a path; it cycles through the paths.
-WRK_GET_LUA = r"""
+WRK_GET_LUA = (
+    r"""
 local paths = {}
 local n = 0
 local i = 0
@@ -85,17 +87,9 @@ function request()
   i = i % n + 1
   return wrk.format("GET", paths[i], {["Accept"] = accept})
 end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'WRK_JSON {"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, "read": %d, '
-    .. '"write": %d, "status": %d, "timeout": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
-    .. '"max_us": %d, "mean_us": %.1f}\n',
-    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
-    e.timeout, latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    latency.max, latency.mean))
-end
 """
+    + WRK_DONE_LUA
+)
 
 ENTITY_QUERY = """
 SELECT DISTINCT ?s WHERE {
