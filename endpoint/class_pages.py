@@ -2,8 +2,11 @@
 
 ``/klasse`` parameters: ``iri`` the class, as a full IRI or a prefixed name such as
 ``kg:Product``; ``sort`` one of ``label`` (default), ``-label``, ``links``, ``-links`` (how
-many things refer to each instance); ``page`` from 1, :data:`PAGE_SIZE` per page. The class IRI
-reaches the store only as a bound variable (pyoxigraph ``substitutions``).
+many things refer to each instance); ``page`` from 1, :data:`PAGE_SIZE` per page. The order
+and the counts come from the class listings that the build wrote into the release's index
+(:mod:`endpoint.class_listing`): a page is one SQLite query for its IRIs, then one SPARQL query
+for their names and descriptions (IRIs from our own index, checked by ``ox.NamedNode``). A
+release without the listings answers ``503``: run ``kennisgraaf build``.
 """
 
 from __future__ import annotations
@@ -12,26 +15,23 @@ import math
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from ontology.namespaces import prefixes
 
-from .class_order import SORTS, ordered
-from .entry_common import BadInput, Page, page_number, param
-from .entry_labels import curie, fetch_texts, short, sort_key, values_block
+from .class_listing import SORTS, NoListing, open_listing
+from .entry_common import BadInput, Page, page_number, param, templates
+from .entry_labels import curie, fetch_texts, short, sort_key
 from .ui_text import fill, texts
 
 router = APIRouter()
 PAGE_SIZE = 50
+UNAVAILABLE = {"nl": "Niet beschikbaar", "en": "Not available"}
 
 CLASSES = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
   ?s a ?class FILTER(isIRI(?s) && isIRI(?class))
 } GROUP BY ?class
-"""
-
-INCOMING = """
-SELECT ?s (COUNT(DISTINCT ?x) AS ?n) WHERE { VALUES ?s { %s } ?x ?p ?s } GROUP BY ?s
 """
 
 
@@ -50,6 +50,15 @@ def parse_class(raw: str, base: str) -> str:
         raise BadInput(
             "err_not_iri", value=repr(raw[:200]), reason=e, example=known["kg"] + "Product"
         ) from None
+
+
+def unavailable(view: Page, message: str, links: list[tuple[str, str]]) -> Response:
+    """A ``503`` page (:meth:`Page.error` titles every non-400 "not found")."""
+    title = UNAVAILABLE.get(view.lang, UNAVAILABLE["en"])
+    body = templates.get_template("entry_error.html").render(
+        view.context({"status": 503, "title": title, "message": message, "links": links})
+    )
+    return HTMLResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
 
 
 def sort_param(request: Request) -> str:
@@ -93,20 +102,23 @@ def class_page(request: Request) -> Response:
         return view.error(400, e.message(view.lang), to_classes)
     if (unchanged := view.unchanged()) is not None:
         return unchanged
-    order = ordered(request.app, view.reader, class_iri, sort, view.lang)
-    if not order:
+    first = (page - 1) * PAGE_SIZE
+    try:
+        with open_listing(view.reader) as listing:
+            found = listing.page(class_iri, sort, view.lang, PAGE_SIZE, first)
+    except NoListing as e:
+        return unavailable(view, e.message(view.lang), to_classes)
+    total = found.total
+    if not total:
         return view.error(404, fill(t["err_unknown_class"], iri=class_iri), to_classes)
-    pages = math.ceil(len(order) / PAGE_SIZE)
+    pages = math.ceil(total / PAGE_SIZE)
     if page > pages:
         last = view.url("/klasse", iri=class_iri, sort=sort, page=pages)
-        message = fill(t["err_page_beyond"], page=page, n=len(order), pages=pages, size=PAGE_SIZE)
+        message = fill(t["err_page_beyond"], page=page, n=total, pages=pages, size=PAGE_SIZE)
         return view.error(404, message, [(last, t["last"]), *to_classes])
-    first = (page - 1) * PAGE_SIZE
-    shown = order[first : first + PAGE_SIZE]
+    shown = [iri for iri, _ in found.rows]
+    links = dict(found.rows)
     names = fetch_texts(view.reader, [class_iri, *shown])
-    links = {
-        r["s"].value: int(r["n"].value) for r in view.reader.select(INCOMING % values_block(shown))
-    }
     label = names[class_iri].label(class_iri, view.lang)
 
     def page_url(n: int) -> str:
@@ -120,7 +132,7 @@ def class_page(request: Request) -> Response:
             "class_href": view.link(class_iri),
             "class_label": label,
             "definition": names[class_iri].description(view.lang),
-            "total": len(order),
+            "total": total,
             "rows": [
                 {
                     "iri": s,

@@ -32,7 +32,7 @@ import snowballstemmer
 from .store import ReleaseStore
 
 FILENAME = "search.sqlite"  # = ingest.search_index.FILENAME
-FORMAT = 1  # = ingest.search_index.FORMAT
+FORMAT = 2  # = ingest.search_index.FORMAT (2: with the class listings)
 ANALYZER = "fold+snowball(dutch,english)/1"  # = ingest.search_index.ANALYZER
 MAX_TERMS = 16
 PREFIX_MIN = 3  # a term this long or longer also matches words that begin with it

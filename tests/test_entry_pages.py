@@ -7,6 +7,8 @@ records in ``data/`` (read here, independently of the mapping), labels with the 
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -18,14 +20,15 @@ from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 
 from endpoint.app import create_app
-from endpoint.entry_labels import sort_key
+from endpoint.class_listing import SORTS, ClassListing
+from endpoint.entry_labels import LABEL_PREDICATES, local_name, sort_key, values_block
 from endpoint.settings import ServeSettings
 from endpoint.ui_text import TEXT
-from ingest import pipeline
+from ingest import pipeline, search_index
 from ingest.settings import BuildSettings
 from ontology.namespaces import CANONICAL_BASE, sparql_prologue
 from queries import GROUPS
-from tests.conftest import DATA
+from tests.conftest import DATA, MINI
 
 BASE = CANONICAL_BASE
 KG = BASE + "def/"
@@ -152,7 +155,7 @@ def test_home_in_english(client: TestClient) -> None:
     r = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9,nl;q=0.5"})
     page = main(r.text)
     assert page.find("h2", id="soorten").get_text() == "What the graph holds"
-    assert page.find("div", lang="en") is not None
+    assert 'lang="en"' in r.text.split("<head>")[0]  # <html lang="en">
     assert "evidence item" in page.get_text()
 
 
@@ -173,7 +176,8 @@ def test_class_page_lists_exactly_the_instances(client: TestClient, real_store: 
     r = client.get("/klasse", params={"iri": KG + "Product"})
     assert r.status_code == 200
     expected = labels(real_store, "nl", "?s a kg:Product .")
-    assert {h for h, _ in rows_of(r.text)} == {"/" + i[len(BASE) :] for i in expected}
+    # pages link straight to the document of each thing: /id/x/y -> /doc/x/y
+    assert {h for h, _ in rows_of(r.text)} == {"/doc/" + i[len(BASE + "id/") :] for i in expected}
     assert sorted(label for _, label in rows_of(r.text)) == sorted(expected.values())
     # a prefixed name works as well as the full IRI
     assert rows_of(client.get("/klasse?iri=kg:Product").text) == rows_of(r.text)
@@ -224,6 +228,199 @@ def test_class_page_sorts_by_label_in_the_readers_language(
     numbers = [int(tr.find_all("td")[-1].get_text()) for tr in table.find_all("tr")]
     assert numbers == sorted(numbers, reverse=True) and len(numbers) == len(by_links)
     assert client.get("/klasse?iri=kg:Hub&sort=modified").status_code == 400
+
+
+# ---------------------------------------------------------------------------- class listings
+
+
+def listing_path(build: pipeline.Outcome) -> Path:
+    assert build.path is not None
+    return build.path / search_index.FILENAME
+
+
+def whole(listing: ClassListing, class_iri: str, sort: str, lang: str) -> list[str]:
+    total = listing.page(class_iri, sort, lang, 1, 0).total
+    return [iri for iri, _ in listing.page(class_iri, sort, lang, total, 0).rows]
+
+
+def reference_order(store: ox.Store, members: set[str], sort: str, lang: str) -> list[str]:
+    """The order of a class page, computed independently from the store (the rule the pages
+    used before the build wrote it: the first of LABEL_PREDICATES, the smallest text per
+    language; the reader's language, else the other, else none, else any; else the local name;
+    accents and case ignored; ties by IRI)."""
+    rank = {p: n for n, p in enumerate(LABEL_PREDICATES)}
+    best: dict[str, dict[str, tuple[int, str]]] = {}
+    query = "SELECT ?s ?p ?l WHERE { ?s ?p ?l VALUES ?p { PREDICATES } FILTER(isLiteral(?l)) }"
+    res = store.query(
+        query.replace("PREDICATES", values_block(LABEL_PREDICATES)),
+        use_default_graph_as_union=True,
+    )
+    assert isinstance(res, ox.QuerySolutions)
+    for r in res:
+        s = r["s"].value
+        if s in members:
+            lg = r["l"].language or ""
+            got = best.setdefault(s, {})
+            new = (rank[r["p"].value], r["l"].value)
+            if lg not in got or new < got[lg]:
+                got[lg] = new
+
+    def name(s: str) -> str:
+        found = best.get(s, {})
+        for want in (lang, "en" if lang == "nl" else "nl", ""):
+            if want in found:
+                return sort_key(found[want][1] or local_name(s))
+        return sort_key(found[min(found)][1] if found else local_name(s))
+
+    names = {s: name(s) for s in members}
+    if sort.endswith("links"):
+        links = incoming(store)
+        sign = -1 if sort.startswith("-") else 1
+        return sorted(members, key=lambda s: (sign * links.get(s, 0), names[s], s))
+    return sorted(members, key=lambda s: (names[s], s), reverse=sort.startswith("-"))
+
+
+def incoming(store: ox.Store) -> dict[str, int]:
+    res = store.query(
+        "SELECT ?o (COUNT(DISTINCT ?x) AS ?n) WHERE { ?o a ?c . ?x ?p ?o } GROUP BY ?o",
+        use_default_graph_as_union=True,
+    )
+    assert isinstance(res, ox.QuerySolutions)
+    return {r["o"].value: int(r["n"].value) for r in res}
+
+
+def test_class_listings_equal_sparql_for_every_class(
+    real_build: pipeline.Outcome, real_store: ox.Store
+) -> None:
+    res = real_store.query(
+        "SELECT DISTINCT ?c ?s WHERE { ?s a ?c FILTER(isIRI(?s) && isIRI(?c)) }",
+        use_default_graph_as_union=True,
+    )
+    assert isinstance(res, ox.QuerySolutions)
+    members: dict[str, set[str]] = {}
+    for r in res:
+        members.setdefault(r["c"].value, set()).add(r["s"].value)
+    assert len(members) > 20 and "http://www.w3.org/ns/prov#Derivation" in members
+    links = incoming(real_store)
+    with ClassListing(listing_path(real_build)) as listing:
+        for cls, want in members.items():
+            page = listing.page(cls, "label", "nl", len(want) + 10, 0)
+            assert page.total == len(want), cls
+            assert {iri for iri, _ in page.rows} == want, cls
+            assert all(n == links.get(iri, 0) for iri, n in page.rows), cls
+        for cls in ("http://www.w3.org/ns/org#Organization", KG + "EvidenceClaim", KG + "Hub"):
+            for sort in SORTS:
+                for lang in ("nl", "en"):
+                    expected = reference_order(real_store, members[cls], sort, lang)
+                    assert whole(listing, cls, sort, lang) == expected, (cls, sort, lang)
+        assert listing.page(KG + "NoSuchClass", "label", "nl", 50, 0).total == 0
+
+
+def test_build_and_pages_fold_names_alike() -> None:
+    for text in ["Coördinatieteam", "ÉÉN ideeën", " Straße ", "İstanbul", "ﬁnance"]:
+        assert search_index.sort_key(text) == sort_key(text)
+    for iri in ["https://x.org/a/b", "https://x.org/a#b", "https://x.org/a/", "urn:x"]:
+        assert search_index.local_name(iri) == local_name(iri)
+    assert search_index.SORT_LABELS == LABEL_PREDICATES
+
+
+def test_unlabelled_instances_are_listed_by_their_local_name(client: TestClient) -> None:
+    prov = "http://www.w3.org/ns/prov#Derivation"  # in the real data: none has a label
+    r = client.get("/klasse", params={"iri": prov})
+    assert r.status_code == 200
+    rows = rows_of(r.text)
+    assert len(rows) == 50
+    assert [label for _, label in rows] == sorted((label for _, label in rows), key=sort_key)
+    assert all("#" not in label and "/" not in label for _, label in rows)
+
+
+THINGS = """
+@prefix ex: <https://example.org/t/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:z a ex:Thing ; rdfs:label "Alfa"@nl, "Zulu"@en .
+ex:m a ex:Thing .
+ex:tie2 a ex:Thing ; rdfs:label "Gelijk"@nl .
+ex:tie1 a ex:Thing ; rdfs:label "gelijk"@nl .
+ex:e a ex:Thing ; rdfs:label "Écht" .
+ex:x ex:refersTo ex:m, ex:e .
+ex:y ex:refersTo ex:m .
+"""
+EX = "https://example.org/t/"
+
+
+@pytest.fixture(scope="module")
+def things(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The small data set with a class of five things: labelled in nl, en, without language,
+    not at all, and two with the same name."""
+    root = tmp_path_factory.mktemp("things")
+    shutil.copytree(MINI, root / "data")
+    (root / "data" / "rdf").mkdir()
+    (root / "data" / "rdf" / "things.ttl").write_text(THINGS, encoding="utf-8")
+    pipeline.build(BuildSettings(data=root / "data", store=root / "store"))
+    app = create_app(ServeSettings(store=root / "store", query_workers=0))
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    ("sort", "lang", "order"),
+    [
+        ("label", "nl", "z e tie1 tie2 m"),
+        ("-label", "nl", "m tie2 tie1 e z"),
+        ("label", "en", "e tie1 tie2 m z"),
+        ("-label", "en", "z m tie2 tie1 e"),
+        ("links", "nl", "z tie1 tie2 e m"),
+        ("-links", "nl", "m e z tie1 tie2"),
+        ("-links", "en", "m e tie1 tie2 z"),
+    ],
+)
+def test_unlabelled_and_tied_instances_have_a_stable_place(
+    things: TestClient, sort: str, lang: str, order: str
+) -> None:
+    for _ in range(2):  # the same order every time
+        r = things.get("/klasse", params={"iri": EX + "Thing", "sort": sort, "lang": lang})
+        assert r.status_code == 200
+        assert [h for h, _ in rows_of(r.text)] == [EX + x for x in order.split()]
+    labels = dict(rows_of(things.get("/klasse", params={"iri": EX + "Thing"}).text))
+    assert labels == {
+        EX + "z": "Alfa",
+        EX + "e": "Écht",
+        EX + "tie1": "gelijk",
+        EX + "tie2": "Gelijk",
+        EX + "m": "m",
+    }
+
+
+@pytest.mark.parametrize("damage", ["old format", "no listing table", "no index"])
+def test_a_release_without_class_listings_answers_503(
+    real_build: pipeline.Outcome, tmp_path: Path, damage: str
+) -> None:
+    assert real_build.path is not None
+    root = tmp_path / "store"
+    shutil.copytree(real_build.path.parent.parent, root, symlinks=True)
+    index = root / "releases" / real_build.path.name / search_index.FILENAME
+    if damage == "no index":
+        index.unlink()
+    else:
+        db = sqlite3.connect(index)
+        if damage == "old format":
+            db.execute("PRAGMA user_version = 1")
+        else:
+            db.execute("DROP TABLE listing")
+        db.commit()
+        db.close()
+    app = create_app(ServeSettings(store=root, query_workers=0))
+    with TestClient(app) as c:
+        for lang, says in (("nl", "geen bruikbare klassenlijsten"), ("en", "no usable class")):
+            r = c.get("/klasse", params={"iri": "kg:Hub", "lang": lang})
+            assert r.status_code == 503, r.text[:300]
+            assert "Traceback" not in r.text
+            page = main(r.text)
+            alert = page.find(attrs={"role": "alert"})
+            assert alert is not None
+            assert says in alert.get_text() and "'kennisgraaf build'" in alert.get_text()
+            assert page.find("a", href="/klassen") is not None
+        assert c.get("/klassen").status_code == 200  # the rest of the site still works
 
 
 def test_classes_page_lists_every_class_with_its_count(
@@ -350,7 +547,7 @@ def test_english_reader_gets_english_labels(client: TestClient) -> None:
     r = client.get("/thema/xr", headers={"Accept-Language": "en"})
     page = main(r.text)
     assert page.find("h1").get_text() == "XR (extended reality)"
-    assert page.find("div", lang="en") is not None
+    assert 'lang="en"' in r.text.split("<head>")[0]  # <html lang="en">
     assert "XR pilot hub" in page.get_text() or "pilot hub" in page.get_text().lower()
     assert "Actors" in page.get_text()
     # the definition exists only in Dutch: shown in Dutch rather than not at all
