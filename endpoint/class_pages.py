@@ -18,10 +18,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ontology.namespaces import prefixes
+from ontology.text import sort_key
 
 from .class_listing import SORTS, NoListing, open_listing
 from .entry_common import BadInput, Page, page_number, param, templates
-from .entry_labels import curie, fetch_texts, short, sort_key
+from .entry_labels import curie, fetch_texts, short
 from .ui_text import fill, texts
 
 router = APIRouter()

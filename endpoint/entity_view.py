@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from markupsafe import Markup
 
 from ontology.namespaces import STANDARD_PREFIXES, sparql_prologue
+from ontology.text import local_name
 
 from .literal_format import format_literal, format_money
 from .page_common import href
@@ -150,11 +151,6 @@ def pick(labels: dict[str, str] | None, lang: str) -> tuple[str, str | None] | N
             return labels[other], (other or None)
     k, v = next(iter(labels.items()))
     return v, (k or None)
-
-
-def local_name(iri: str) -> str:
-    tail = iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-    return tail or iri
 
 
 def script_json(data: Any) -> Markup:

@@ -8,7 +8,6 @@ reader's language, then the other one, then a value without a language, then any
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES, prefixes
+from ontology.text import local_name
 
 from .page_common import LANGS
 from .store import ReleaseStore
@@ -59,11 +59,6 @@ def pick(by_lang: dict[str, str], lang: str) -> str | None:
     return next(iter(by_lang.values()))
 
 
-def local_name(iri: str) -> str:
-    tail = iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-    return tail or iri
-
-
 def curie(iri: str, base: str) -> str:
     """``kg:Product`` for a term in a known namespace, the IRI itself otherwise."""
     best, name = "", iri
@@ -71,12 +66,6 @@ def curie(iri: str, base: str) -> str:
         if iri.startswith(ns) and len(ns) > len(best) and iri[len(ns) :]:
             best, name = ns, f"{prefix}:{iri[len(ns) :]}"
     return name
-
-
-def sort_key(text: str) -> str:
-    """Accents and case do not count when sorting names (``é`` sorts with ``e``)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
 def short(text: str | None, limit: int = SHORT) -> str:

@@ -20,20 +20,23 @@ shorter label, then alphabetical.
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-import snowballstemmer
+from ontology.text import (
+    ANALYZER,
+    SEARCH_INDEX_FILE,
+    SEARCH_INDEX_FORMAT,
+    forms,
+    stems,
+    words,
+)
 
 from .store import ReleaseStore
 
-FILENAME = "search.sqlite"  # = ingest.search_index.FILENAME
-FORMAT = 2  # = ingest.search_index.FORMAT (2: with the class listings)
-ANALYZER = "fold+snowball(dutch,english)/1"  # = ingest.search_index.ANALYZER
+FILENAME = SEARCH_INDEX_FILE
+FORMAT = SEARCH_INDEX_FORMAT
 MAX_TERMS = 16
 PREFIX_MIN = 3  # a term this long or longer also matches words that begin with it
 
@@ -80,56 +83,12 @@ STOPWORDS = frozenset(
 )
 
 
-class _Marks(dict[int, int | None]):
-    """``str.translate`` table that drops combining marks, filled as characters are met."""
-
-    def __missing__(self, code: int) -> int | None:
-        self[code] = None if unicodedata.combining(chr(code)) else code
-        return self[code]
-
-
-_MARKS = _Marks()
-_WORD = re.compile(r"[^\W_]+")
-_NL = snowballstemmer.stemmer("dutch")
-_EN = snowballstemmer.stemmer("english")
-
-
 class NoIndex(RuntimeError):
     """The release being served has no usable search index."""
 
 
 class UnknownKind(ValueError):
     pass
-
-
-def fold(text: str) -> str:
-    if text.isascii():
-        return text.lower()
-    return unicodedata.normalize("NFKD", text).translate(_MARKS).casefold()
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
-
-
-@lru_cache(maxsize=20_000)
-def stem_pair(word: str) -> tuple[str, str]:
-    if not word.isalpha():
-        return word, word
-    return _NL.stemWord(word), _EN.stemWord(word)
-
-
-def stems(word: str) -> tuple[str, ...]:
-    nl, en = stem_pair(word)
-    return tuple(dict.fromkeys(s for s in (nl, en) if s and s != word))
-
-
-def normalised(ws: list[str]) -> list[str]:
-    if not ws:
-        return []
-    pairs = [stem_pair(w) for w in ws]
-    forms = [" ".join(ws), " ".join(p[0] for p in pairs), " ".join(p[1] for p in pairs)]
-    return list(dict.fromkeys(forms))
 
 
 def _phrase(form: str) -> str:
@@ -158,12 +117,12 @@ class Query:
             return q
         groups = []
         for t in terms:
-            forms = [t, *stems(t)]
-            groups.append("(" + " OR ".join(_phrase(f) for f in forms) + ")")
+            alternatives = [t, *stems(t)]
+            groups.append("(" + " OR ".join(_phrase(f) for f in alternatives) + ")")
         q.match_all = " AND ".join(groups)
         q.match_label = "{label} : (" + q.match_all + ")"
         q.match_alias = "{label alias} : (" + q.match_all + ")"
-        q.exact = normalised(ws[:MAX_TERMS])
+        q.exact = forms(ws[:MAX_TERMS])
         return q
 
 

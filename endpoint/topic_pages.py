@@ -23,9 +23,10 @@ from fastapi.responses import Response
 
 from ontology.iris import concept_iri, is_slug, scheme_iri
 from ontology.namespaces import STANDARD_PREFIXES, prefixes, sparql_prologue
+from ontology.text import sort_key
 
 from .entry_common import Page
-from .entry_labels import Texts, fetch_texts, pick, short, sort_key, values_block
+from .entry_labels import Texts, fetch_texts, pick, short, values_block
 from .ui_text import fill, texts
 
 router = APIRouter()

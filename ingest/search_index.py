@@ -23,23 +23,30 @@ for the "exact label" and "label begins with" ranks).
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
-import snowballstemmer
 
 from ontology.namespaces import STANDARD_PREFIXES, prefixes
+from ontology.text import (
+    ANALYZER,
+    SEARCH_INDEX_FILE,
+    SEARCH_INDEX_FORMAT,
+    fold,
+    forms,
+    local_name,
+    sort_key,
+    stem_pair,
+    stems,
+    words,
+)
 
-FILENAME = "search.sqlite"  # endpoint/search_index_reader.py reads this name
-FORMAT = 2  # PRAGMA user_version; the reader refuses another (2: with the class listings)
-ANALYZER = "fold+snowball(dutch,english)/1"  # the reader must analyse queries the same way
+FILENAME = SEARCH_INDEX_FILE
+FORMAT = SEARCH_INDEX_FORMAT
 DESCRIPTION_CHARS = 300
 
 RDF_TYPE = STANDARD_PREFIXES["rdf"] + "type"
@@ -107,54 +114,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-class _Marks(dict[int, int | None]):
-    """``str.translate`` table that drops combining marks, filled as characters are met."""
-
-    def __missing__(self, code: int) -> int | None:
-        self[code] = None if unicodedata.combining(chr(code)) else code
-        return self[code]
-
-
-_MARKS = _Marks()
-_WORD = re.compile(r"[^\W_]+")
-_NL = snowballstemmer.stemmer("dutch")
-_EN = snowballstemmer.stemmer("english")
 MIN_COMPOUND_PART = 4  # the shortest tail or head of a compound that counts as a word
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Coördinatieteam" -> "coordinatieteam"."""
-    if text.isascii():
-        return text.lower()
-    return unicodedata.normalize("NFKD", text).translate(_MARKS).casefold()
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
-
-
-@cache
-def stem_pair(word: str) -> tuple[str, str]:
-    """The Dutch and the English Snowball stem of a folded word (numbers and codes as they are)."""
-    if not word.isalpha():
-        return word, word
-    return _NL.stemWord(word), _EN.stemWord(word)
-
-
-def stems(word: str) -> tuple[str, ...]:
-    """The stems of a folded word that differ from it."""
-    nl, en = stem_pair(word)
-    return tuple(dict.fromkeys(s for s in (nl, en) if s and s != word))
-
-
-def normalised(text: str) -> list[str]:
-    """The folded form of a label and its stemmed forms (Dutch, English), for exact ranks."""
-    ws = words(text)
-    if not ws:
-        return []
-    pairs = [stem_pair(w) for w in ws]
-    forms = [" ".join(ws), " ".join(p[0] for p in pairs), " ".join(p[1] for p in pairs)]
-    return list(dict.fromkeys(forms))
 
 
 def compound_tails(vocabulary: set[str]) -> dict[str, str]:
@@ -312,18 +272,6 @@ class Listing:
         return sort_key(text or local_name(iri))
 
 
-def sort_key(text: str) -> str:
-    """Accents and case do not count when sorting names (= ``endpoint.entry_labels.sort_key``,
-    which ``tests/test_entry_pages.py`` checks; this way is five times faster)."""
-    return fold(text).strip()
-
-
-def local_name(iri: str) -> str:
-    """The last segment of an IRI (= ``endpoint.entry_labels.local_name``)."""
-    tail = iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-    return tail or iri
-
-
 # How many distinct subjects refer to each instance, in any graph (what sort=links counts). Only
 # the instances: 5.0 s against 7.6 s for every IRI object of the 1M-triple benchmark graph.
 INCOMING = """
@@ -437,10 +385,6 @@ def _kind_key(iri: str, base: str, taken: set[str]) -> str:
     return best if best not in taken else iri
 
 
-def _local_name(iri: str) -> str:
-    return re.split(r"[/#]", iri.rstrip("/#"))[-1] or iri
-
-
 def write_index(store: ox.Store, path: Path, base: str) -> dict[str, int]:
     """Write the search index of ``store`` to ``path`` (replacing it); returns counts."""
     listing = Listing()
@@ -507,8 +451,8 @@ def write_index(store: ox.Store, path: Path, base: str) -> dict[str, int]:
             taken.add(key)
             own = labels_by_iri.get(iri, {})
             fallback = KIND_LABELS.get(iri, ("", ""))
-            nl = _pick(own, "nl") or fallback[0] or _pick(own, "") or _local_name(iri)
-            en = _pick(own, "en") or fallback[1] or _pick(own, "") or _local_name(iri)
+            nl = _pick(own, "nl") or fallback[0] or _pick(own, "") or local_name(iri)
+            en = _pick(own, "en") or fallback[1] or _pick(own, "") or local_name(iri)
             kind_rows.append((kid, iri, key, nl, en, kind_counts[iri]))
         db.executemany("INSERT INTO kind VALUES (?, ?, ?, ?, ?, ?)", kind_rows)
 
@@ -552,7 +496,7 @@ def write_index(store: ox.Store, path: Path, base: str) -> dict[str, int]:
             kind_links += [(k, n) for k in kids]
             for ls in ent.labels.values():
                 for text in ls:
-                    exact_rows.update((form, n) for form in normalised(text))
+                    exact_rows.update((form, n) for form in forms(words(text)))
         db.executemany("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry_rows)
         db.executemany("INSERT INTO fts (rowid, label, alias, descr) VALUES (?, ?, ?, ?)", fts_rows)
         db.executemany("INSERT INTO entry_kind VALUES (?, ?)", sorted(set(kind_links)))

@@ -140,7 +140,7 @@ def test_a_missing_label_falls_back_to_the_other_language(
 def test_kinds_groups_and_property_links(client: TestClient) -> None:
     page = soup(client, FUNDING)
     kinds = page.select("p.kinds a")
-    assert [a["href"] for a in kinds] == ["/def/Funding"]
+    assert [a["href"] for a in kinds] == ["/doc/def/Funding"]
     headings = [h.get_text() for h in page.find_all("h2")]
     # groups in the order of their sh:order, from the shapes
     assert (
@@ -154,7 +154,7 @@ def test_kinds_groups_and_property_links(client: TestClient) -> None:
     assert links["Nationaal Groeifonds"] == "/doc/organisatie/nationaal-groeifonds"
     props = {a.get_text(): a["href"] for a in page.select("table.props th a")}
     assert props["financier"] == "https://schema.org/funder"
-    assert props["soort financiering"] == "/def/fundingType"
+    assert props["soort financiering"] == "/doc/def/fundingType"
     for th in page.select("table.props th"):
         assert th["scope"] == "row"
 
@@ -238,7 +238,7 @@ def test_ontology_term_page_links_to_instances(client: TestClient) -> None:
     text = page.get_text(" ")
     assert "subclass of" in text  # its superclasses, with the standard property label
     incoming = page.find("h2", id="inkomend").parent
-    assert incoming.find("a", href="/def/PilotHub")  # its subclasses link to it
+    assert incoming.find("a", href="/doc/def/PilotHub")  # its subclasses link to it
     prop = soup(client, "/doc/def/quote")
     assert "domein" in rows(prop) or "bereik" in rows(prop) or "gebruikt bij" in rows(prop)
 

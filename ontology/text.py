@@ -1,0 +1,83 @@
+"""How names and text are compared, in one place for the build and the server.
+
+The build writes the search index and the class listings of a release (``ingest/search_index.py``);
+the server reads them (``endpoint/search_index_reader.py``, ``endpoint/class_listing.py``) and
+shows names (``endpoint/entity_view.py``, ``endpoint/entry_labels.py``). ``ingest`` and
+``endpoint`` never import each other, so the rules both must apply the same way live here, like
+the IRI scheme in ``iris.py``: the index file's name and format, folding (no accents, case-folded),
+words, Dutch and English Snowball stems, sort keys and local names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+SEARCH_INDEX_FILE = "search.sqlite"  # in the release's folder
+SEARCH_INDEX_FORMAT = 2  # PRAGMA user_version; the reader refuses another (2: with class listings)
+ANALYZER = "fold+snowball(dutch,english)/1"  # stored in the index; a reader checks it
+
+
+class _Marks(dict[int, int | None]):
+    """``str.translate`` table that drops combining marks, filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = None if unicodedata.combining(chr(code)) else code
+        return self[code]
+
+
+_MARKS = _Marks()
+_WORD = re.compile(r"[^\W_]+")
+_NL = snowballstemmer.stemmer("dutch")
+_EN = snowballstemmer.stemmer("english")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Coördinatieteam" -> "coordinatieteam"."""
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).translate(_MARKS).casefold()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text."""
+    return _WORD.findall(fold(text))
+
+
+@lru_cache(maxsize=200_000)
+def stem_pair(word: str) -> tuple[str, str]:
+    """The Dutch and the English Snowball stem of a folded word (numbers and codes as they are)."""
+    if not word.isalpha():
+        return word, word
+    return _NL.stemWord(word), _EN.stemWord(word)
+
+
+def stems(word: str) -> tuple[str, ...]:
+    """The stems of a folded word that differ from it."""
+    nl, en = stem_pair(word)
+    return tuple(dict.fromkeys(s for s in (nl, en) if s and s != word))
+
+
+def forms(ws: list[str]) -> list[str]:
+    """A phrase of folded words as it is, with Dutch stems and with English stems (once each):
+    what an "exact label" match compares."""
+    if not ws:
+        return []
+    pairs = [stem_pair(w) for w in ws]
+    found = [" ".join(ws), " ".join(p[0] for p in pairs), " ".join(p[1] for p in pairs)]
+    return list(dict.fromkeys(found))
+
+
+def sort_key(text: str) -> str:
+    """Accents and case do not count when sorting names (``é`` sorts with ``e``)."""
+    return fold(text).strip()
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI, after the last ``/`` or ``#``: what a thing without a name is
+    called."""
+    tail = iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return tail or iri
