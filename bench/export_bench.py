@@ -15,6 +15,11 @@ each peak RSS is its own):
 
 Memory is flat when the export's peak RSS minus the floor's stays the same from size to size
 (reading the store itself costs RocksDB memory that grows a little with the store).
+
+With ``--changes`` it also measures the change step of a build (``ingest.changes.write_changes``)
+between two releases of that size: the store's N-Quads dump, and a copy of it with about 0.1% of
+the lines removed, 0.1% of the literals edited and 0.1% of the lines added (both gzipped as a
+release's ``kennisgraaf.nq.gz``; making them is not measured).
 """
 
 from __future__ import annotations
@@ -49,10 +54,52 @@ Path(sys.argv[2]).mkdir(parents=True)
 write_dumps(store, Path(sys.argv[2]), sys.argv[3])
 """
 
+OLD_ID, NEW_ID = "20260101T000000Z-oud", "20260102T000000Z-nieuw"
+
+RELEASES = """
+import gzip, os, random, sys, pyoxigraph as ox
+from pathlib import Path
+src, root, old_id, new_id = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+for rid in (old_id, new_id):
+    (root / "releases" / rid).mkdir(parents=True)
+    (root / "exports" / rid).mkdir(parents=True)
+store = ox.Store.read_only(str((src / "current").resolve()))
+raw = root / "old.nq"
+with open(raw, "wb") as fh:
+    store.dump(fh, ox.RdfFormat.N_QUADS)
+del store
+rng = random.Random(1)
+old = gzip.open(root / "exports" / old_id / "kennisgraaf.nq.gz", "wb", 6)
+new = gzip.open(root / "exports" / new_id / "kennisgraaf.nq.gz", "wb", 6)
+with open(raw, "rb") as fh, old, new:
+    for line in fh:
+        old.write(line)
+        r = rng.random()
+        if r < 0.001:
+            continue
+        if r < 0.002 and b'"' in line:
+            line = line.replace(b'"', b'"gewijzigd ', 1)
+        new.write(line)
+        if r > 0.999:
+            new.write(line.replace(b"> <", b"-nieuw> <", 1))
+raw.unlink()
+os.symlink(f"releases/{old_id}", root / "current")
+"""
+
+CHANGES = """
+import sys
+from pathlib import Path
+from ingest.changes import write_changes
+root, new_id = Path(sys.argv[1]), sys.argv[2]
+meta = {"id": new_id, "created": "2026-01-02T00:00:00Z"}
+write_changes(root, root / "releases" / new_id, meta, "https://kennisgraaf.nl/")
+"""
+
 RUNS = (
     ("store_dump", "`Store.dump` N-Quads, uncompressed (floor)", "nquads_mb"),
     ("dumps", "the dumps alone (`write_dumps`: 6 + 6 per graph, gzip)", "dumps_mb"),
     ("export", "`kennisgraaf export` (dumps + catalogue + VoID)", "export_mb"),
+    ("changes", "change step (`write_changes`) between two releases", "patch_kb"),
 )
 
 
@@ -80,7 +127,28 @@ def _mb(path: Path) -> float | None:
     return round(sum(p.stat().st_size for p in files) / 2**20, 1)
 
 
-def bench_size(n: int, env: dict[str, str], keep: bool) -> dict[str, Any]:
+def bench_changes(store: Path, label: str, env: dict[str, str]) -> tuple[Run, float | None]:
+    """The change step between two releases made from ``store`` (see the module docstring)."""
+    root = OUT / f"changes-{label}"
+    shutil.rmtree(root, ignore_errors=True)
+    try:
+        make = Run(
+            "releases", [sys.executable, "-c", RELEASES, str(store), str(root), OLD_ID, NEW_ID]
+        )
+        measure(make, env, TIMEOUT_S)
+        if not make.ok:
+            raise SystemExit(f"making two releases from {store} failed: {make.error}")
+        run = measure(
+            Run("changes", [sys.executable, "-c", CHANGES, str(root), NEW_ID]), env, TIMEOUT_S
+        )
+        patch = root / "changes" / NEW_ID / f"{OLD_ID}.rdfp.gz"
+        kb = round(patch.stat().st_size / 1024, 1) if patch.is_file() else None
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return run, kb
+
+
+def bench_size(n: int, env: dict[str, str], keep: bool, changes: bool = False) -> dict[str, Any]:
     folder, _generated, _secs = data_folder(n)
     store, build = _store_for(n, folder, env, keep)
     label = size_label(n).lower()
@@ -103,7 +171,13 @@ def bench_size(n: int, env: dict[str, str], keep: bool) -> dict[str, Any]:
         }
         for name, command in commands.items():
             runs[name] = measure(Run(name, command), env, TIMEOUT_S)
-        sizes = {"export_mb": _mb(out), "dumps_mb": _mb(dumps), "nquads_mb": _mb(nq)}
+        sizes: dict[str, float | None] = {
+            "export_mb": _mb(out),
+            "dumps_mb": _mb(dumps),
+            "nquads_mb": _mb(nq),
+        }
+        if changes:
+            runs["changes"], sizes["patch_kb"] = bench_changes(store, label, env)
     finally:
         for path in (out, dumps):
             shutil.rmtree(path, ignore_errors=True)
@@ -129,9 +203,10 @@ def markdown(result: dict[str, Any]) -> str:
             if r is None:
                 continue
             ok = "" if r["ok"] else " (failed)"
+            unit = "kB" if size_key.endswith("_kb") else "MB"
             lines.append(
                 f"| {s['label']} | {what}{ok} | {r['wall_s']:.1f} s | {r['cpu_s']:.1f} s "
-                f"| {r['peak_rss_mb']:.0f} MB | {s[size_key]} MB |"
+                f"| {r['peak_rss_mb']:.0f} MB | {s.get(size_key)} {unit} |"
             )
     return "\n".join(lines)
 
@@ -150,13 +225,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep bench/out/store-<size> and reuse it when built from the same data",
     )
+    ap.add_argument(
+        "--changes",
+        action="store_true",
+        help="also measure a build's change step between two releases of each size",
+    )
     ap.add_argument("--out", type=Path, default=OUT / "export.json")
     args = ap.parse_args(argv)
     env = {**os.environ}
     result: dict[str, Any] = {"benchmark": "export", "machine": machine(), "sizes": []}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for n in parse_sizes(args.sizes):  # written after each size, so a long run keeps its figures
-        result["sizes"].append(bench_size(n, env, args.keep_stores))
+        result["sizes"].append(bench_size(n, env, args.keep_stores, args.changes))
         args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
         print(markdown(result), flush=True)
     return 0

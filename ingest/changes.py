@@ -10,9 +10,12 @@ N-Quads dump when there is one (that is the file partners hold), else from its s
 
 The difference is taken on N-Quads lines (pyoxigraph writes one quad per line, the same quad
 always as the same line). Blank nodes keep their labels: the vocabulary gives them stable ones
-(``ingest/vocab.py``), so an unchanged build gives an empty patch. Both dumps are held as sets
-of lines in memory: fine up to a few million quads (about 300 bytes a quad); beyond that, sort
-the two dumps on disk and merge them line by line instead.
+(``ingest/vocab.py``), so an unchanged build gives an empty patch. Neither release is held in
+memory: each one's lines are sorted on disk (``sorted_runs.SortedRuns``, an external merge sort
+in runs of 16 MB), then one merge pass over the two sorted sequences writes the ``D`` lines
+straight into the patch and the ``A`` lines to a file that follows them; the summary holds only
+what changed. A second read of the sorted runs tells Create from Update from Delete for the
+changed entities.
 
 The folder sits beside ``exports/`` (not in it) so that ``kennisgraaf export`` rewriting a
 release's exports does not lose its changes; folders whose release is gone are removed here.
@@ -23,18 +26,20 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-import io
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from . import release
+from .errors import BuildError
 from .settings import ExportSettings
+from .sorted_runs import SortedRuns
 
 DUMP = "kennisgraaf.nq.gz"
 PATCH_MEDIA_TYPE = "application/rdf-patch"
@@ -56,35 +61,65 @@ def release_iri(url: str, release_id: str) -> str:
     return f"{url}changes/{release_id}"
 
 
-def _lines_of_dump(path: Path) -> set[bytes]:
+def _lines_of_dump(path: Path) -> Iterator[bytes]:
     with gzip.open(path, "rb") as fh:
-        return {line if line.endswith(b"\n") else line + b"\n" for line in fh if line.strip()}
+        for line in fh:
+            if line.strip():
+                yield line if line.endswith(b"\n") else line + b"\n"
 
 
-def _lines_of_store(path: Path) -> set[bytes]:
+def _lines_of_store(path: Path, folder: Path) -> Iterator[bytes]:
+    """``Store.dump`` as N-Quads into a temporary file in ``folder``, then its lines."""
     store = ox.Store.read_only(str(path))
+    fd, name = tempfile.mkstemp(prefix=".dump-", suffix=".nq", dir=folder)
+    tmp = Path(name)
     try:
-        buf = io.BytesIO()
-        store.dump(buf, format=ox.RdfFormat.N_QUADS)
-    finally:
+        with os.fdopen(fd, "wb") as fh:
+            store.dump(fh, format=ox.RdfFormat.N_QUADS)
         del store
-    return {line for line in buf.getvalue().splitlines(keepends=True) if line.strip()}
+        with open(tmp, "rb") as fh:
+            yield from (line for line in fh if line.strip())
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def release_lines(store_root: Path, release_id: str, store_path: Path | None = None) -> set[bytes]:
-    """The N-Quads lines of a release: its dump if written, else its store folder."""
+def release_lines(
+    store_root: Path, release_id: str, store_path: Path | None = None, folder: Path | None = None
+) -> Iterator[bytes]:
+    """The N-Quads lines of a release (any order): its dump if written, else its store folder."""
     dump = store_root / "exports" / release_id / DUMP
     if dump.is_file():
         return _lines_of_dump(dump)
-    return _lines_of_store(store_path or release.releases_dir(store_root) / release_id)
+    path = store_path or release.releases_dir(store_root) / release_id
+    return _lines_of_store(path, folder or Path(tempfile.gettempdir()))
+
+
+def sorted_lines(
+    lines: Iterable[bytes], folder: Path | None = None, budget: int | None = None
+) -> SortedRuns:
+    """``lines`` sorted on disk, each once (``.merged()``); memory is one ``SortedRuns`` budget."""
+    runs = SortedRuns(budget, folder)
+    try:
+        runs.extend(lines)
+        runs.seal()
+    except BaseException:
+        runs.close()
+        raise
+    return runs
+
+
+def _subject_key(line: bytes) -> bytes | None:
+    """The entity a line is about as bytes: its subject IRI without fragment (None: blank node)."""
+    if not line.startswith(b"<"):
+        return None
+    end = line.find(b">")
+    return line[1:end].split(b"#", 1)[0] if end > 0 else None
 
 
 def _subject(line: bytes) -> str | None:
     """The entity a line is about: its subject IRI without fragment (None for a blank node)."""
-    if not line.startswith(b"<"):
-        return None
-    end = line.find(b">")
-    return line[1:end].decode().split("#", 1)[0] if end > 0 else None
+    key = _subject_key(line)
+    return None if key is None else key.decode()
 
 
 def _graph_names(lines: list[bytes]) -> list[str]:
@@ -92,58 +127,150 @@ def _graph_names(lines: list[bytes]) -> list[str]:
     return [q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "" for q in quads]
 
 
-def diff(old: set[bytes], new: set[bytes]) -> tuple[list[bytes], list[bytes]]:
-    """(removed, added) N-Quads lines, each sorted."""
-    return sorted(old - new), sorted(new - old)
+def merge_diff(old: Iterable[bytes], new: Iterable[bytes]) -> Iterator[tuple[str, bytes]]:
+    """One pass over two sorted sequences of distinct lines: ``("removed" | "added", line)``.
+
+    Lines come in byte order, so the removed lines and the added lines are each sorted.
+    """
+    a, b = iter(old), iter(new)
+    x, y = next(a, None), next(b, None)
+    while x is not None and y is not None:
+        if x == y:
+            x, y = next(a, None), next(b, None)
+        elif x < y:
+            yield "removed", x
+            x = next(a, None)
+        else:
+            yield "added", y
+            y = next(b, None)
+    while x is not None:
+        yield "removed", x
+        x = next(a, None)
+    while y is not None:
+        yield "added", y
+        y = next(b, None)
+
+
+def diff(old: Iterable[bytes], new: Iterable[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """(removed, added) N-Quads lines, each sorted (in memory: for small inputs and tests)."""
+    removed: list[bytes] = []
+    added: list[bytes] = []
+    for kind, line in merge_diff(sorted(set(old)), sorted(set(new))):
+        (removed if kind == "removed" else added).append(line)
+    return removed, added
+
+
+class Summary:
+    """Counts per graph and the changed entities, fed the changed lines one by one.
+
+    Holds what changed (the entities and a batch of lines to parse), never the releases.
+    """
+
+    BATCH = 4096
+
+    def __init__(self) -> None:
+        self.counts = {"added": 0, "removed": 0}
+        self.graphs: dict[str, dict[str, int]] = {}
+        self.entity_graphs: dict[bytes, set[str]] = {}
+        self._pending: dict[str, list[bytes]] = {"added": [], "removed": []}
+
+    def add(self, kind: str, line: bytes) -> None:
+        self.counts[kind] += 1
+        pending = self._pending[kind]
+        pending.append(line)
+        if len(pending) >= self.BATCH:
+            self._flush(kind)
+
+    def _flush(self, kind: str) -> None:
+        lines, self._pending[kind] = self._pending[kind], []
+        for line, graph in zip(lines, _graph_names(lines), strict=True):
+            counts = self.graphs.setdefault(graph, {"added": 0, "removed": 0})
+            counts[kind] += 1
+            entity = _subject_key(line)
+            if entity is not None:
+                self.entity_graphs.setdefault(entity, set()).add(graph)
+
+    def result(self, old: Iterable[bytes], new: Iterable[bytes]) -> dict[str, Any]:
+        """The summary; ``old`` and ``new`` (all lines of each release) tell Create from Update
+        from Delete, and are read only when some entity changed."""
+        for kind in self._pending:
+            self._flush(kind)
+        changed = self.entity_graphs
+        before = _present(old, changed) if changed else set()
+        after = _present(new, changed) if changed else set()
+        entities = []
+        for key in sorted(changed):
+            change = "Update" if key in before and key in after else "Create"
+            if key not in after:
+                change = "Delete"
+            iri = key.decode()
+            entities.append({"iri": iri, "change": change, "graphs": sorted(changed[key])})
+        return {
+            "added": self.counts["added"],
+            "removed": self.counts["removed"],
+            "graphs": dict(sorted(self.graphs.items())),
+            "entities": entities,
+        }
+
+
+def _present(lines: Iterable[bytes], wanted: Container[bytes]) -> set[bytes]:
+    return {k for k in map(_subject_key, lines) if k is not None and k in wanted}
 
 
 def summarise(
-    old: set[bytes], new: set[bytes], removed: list[bytes], added: list[bytes]
+    old: Iterable[bytes], new: Iterable[bytes], removed: list[bytes], added: list[bytes]
 ) -> dict[str, Any]:
     """Counts per graph and the changed entities, each Create, Update or Delete."""
-    graphs: dict[str, dict[str, int]] = {}
-    entity_graphs: dict[str, set[str]] = {}
+    summary = Summary()
     for kind, lines in (("removed", removed), ("added", added)):
-        for line, graph in zip(lines, _graph_names(lines), strict=True):
-            counts = graphs.setdefault(graph, {"added": 0, "removed": 0})
-            counts[kind] += 1
-            entity = _subject(line)
-            if entity is not None:
-                entity_graphs.setdefault(entity, set()).add(graph)
-    before = {e for e in map(_subject, old) if e in entity_graphs}
-    after = {e for e in map(_subject, new) if e in entity_graphs}
-    entities = []
-    for iri in sorted(entity_graphs):
-        change = "Update" if iri in before and iri in after else "Create"
-        if iri not in after:
-            change = "Delete"
-        entities.append({"iri": iri, "change": change, "graphs": sorted(entity_graphs[iri])})
-    return {
-        "added": len(added),
-        "removed": len(removed),
-        "graphs": dict(sorted(graphs.items())),
-        "entities": entities,
-    }
+        for line in lines:
+            summary.add(kind, line)
+    return summary.result(old, new)
 
 
-def patch_lines(
-    from_iri: str, to_iri: str, removed: Iterable[bytes], added: Iterable[bytes]
-) -> Iterable[bytes]:
-    """An RDF Patch: header (``id`` the new release, ``prev`` the old one), one transaction."""
-    yield f"H id <{to_iri}> .\n".encode()
-    yield f"H prev <{from_iri}> .\n".encode()
-    yield b"TX .\n"
-    for line in removed:
-        yield b"D " + line
-    for line in added:
-        yield b"A " + line
-    yield b"TC .\n"
+def write_patch(
+    path: Path, from_iri: str, to_iri: str, old: Iterable[bytes], new: Iterable[bytes]
+) -> Summary:
+    """Diff two sorted line sequences into the gzipped RDF Patch ``path`` in one merge pass.
+
+    ``D`` lines go straight into the patch; ``A`` lines wait in a file beside it (they come after
+    all ``D`` lines), so memory does not grow with either release or with the change.
+    """
+    summary = Summary()
+    added_tmp = path.with_name(f".{path.name}.added-{os.getpid()}")
+    try:
+        with (
+            open(path, "wb") as raw,
+            open(added_tmp, "w+b") as added,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+        ):
+            gz.write(f"H id <{to_iri}> .\nH prev <{from_iri}> .\nTX .\n".encode())
+            for kind, line in merge_diff(old, new):
+                summary.add(kind, line)
+                if kind == "removed":
+                    gz.write(b"D " + line)
+                else:
+                    added.write(b"A " + line)
+            added.seek(0)
+            shutil.copyfileobj(added, gz, 1 << 20)
+            gz.write(b"TC .\n")
+    finally:
+        added_tmp.unlink(missing_ok=True)
+    return summary
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def write_changes(
@@ -172,15 +299,33 @@ def write_changes(
     if "created" not in old_meta:
         mtime = dt.datetime.fromtimestamp(current.stat().st_mtime, dt.UTC).replace(microsecond=0)
         old_meta["created"] = mtime.isoformat().replace("+00:00", "Z")
-    old = release_lines(store_root, old_id, current)
-    new = release_lines(store_root, new_id, new_path)
-    removed, added = diff(old, new)
     url = ExportSettings(store=store_root, base_iri=base_iri, out=None).url
-    body = b"".join(patch_lines(release_iri(url, old_id), release_iri(url, new_id), removed, added))
-    packed = gzip.compress(body, mtime=0)
     out = changes_dir(store_root) / new_id
     out.mkdir(parents=True, exist_ok=True)
     name = f"{old_id}.rdfp.gz"
+    tmp = out / f".{name}.tmp-{os.getpid()}"
+    old = sorted_lines(release_lines(store_root, old_id, current, out), out)
+    try:
+        new = sorted_lines(release_lines(store_root, new_id, new_path, out), out)
+        try:
+            found = write_patch(
+                tmp, release_iri(url, old_id), release_iri(url, new_id), old.merged(), new.merged()
+            )
+            counts = found.result(old.merged(), new.merged())
+        finally:
+            new.close()
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise BuildError(
+            f"de verschillen met release {old_id} konden niet worden geschreven ({err}); "
+            f"de twee releases worden in {out} op schijf gesorteerd (ongeveer twee keer hun "
+            "N-Quads): maak daar ruimte vrij en bouw opnieuw"
+        ) from err
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        old.close()
     summary: dict[str, Any] = {
         "from": {"id": old_id, "created": old_meta.get("created")},
         "to": {"id": new_id, "created": meta.get("created")},
@@ -188,15 +333,15 @@ def write_changes(
             "path": name,
             "media_type": PATCH_MEDIA_TYPE,
             "compression": "gzip",
-            "bytes": len(packed),
-            "sha256": hashlib.sha256(packed).hexdigest(),
+            "bytes": tmp.stat().st_size,
+            "sha256": _sha256(tmp),
         },
-        **summarise(old, new, removed, added),
+        **counts,
     }
-    _write_atomic(out / name, packed)
+    os.replace(tmp, out / name)
     _write_atomic(out / f"{old_id}.json", (json.dumps(summary, indent=2) + "\n").encode())
     progress(
-        f"{len(removed)} quads verwijderd, {len(added)} toegevoegd, "
+        f"{counts['removed']} quads verwijderd, {counts['added']} toegevoegd, "
         f"{len(summary['entities'])} entiteiten gewijzigd sinds {old_id}"
     )
     return summary

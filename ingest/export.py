@@ -9,9 +9,11 @@
         manifest.json  SHA256SUMS                         path, media type, bytes, SHA-256, triples
 
 The dumps are written in one pass over the store by pyoxigraph's own serialisers straight into
-gzip streams (``export_dumps``), so their memory stays flat. The folder is written under a temporary name and renamed into place at the end: a
-reader sees either the complete old export or the complete new one. Export folders whose
-release has been pruned are removed at the next export.
+gzip streams (``export_dumps``), so their memory stays flat; the same pass gathers the counts of
+VoID (``export_union.UnionStats``), so the export reads the store once and holds no triples. The
+folder is written under a temporary name and renamed into place at the end: a reader sees either
+the complete old export or the complete new one. Export folders whose release has been pruned are
+removed at the next export.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from .export_formats import (
     file_name,
     graph_slug,
 )
+from .export_union import UnionStats
 from .settings import ExportSettings
 
 __all__ = [
@@ -111,8 +114,9 @@ def write_export(
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
+    stats = UnionStats(base + "id/", out.parent)
     try:
-        files = write_dumps(store, tmp, base, progress)
+        files = write_dumps(store, tmp, base, progress, stats=stats)
         write_context(tmp, base)
         manifest: dict[str, Any] = {
             "release": meta.get("id"),
@@ -124,7 +128,7 @@ def write_export(
         }
         progress("schrijven van catalog.ttl en void.ttl ...")
         write_catalog(store, tmp / CATALOG, manifest, settings)
-        write_void(store, tmp / VOID, manifest, settings)
+        write_void(store, tmp / VOID, manifest, settings, stats)
         manifest["files"] += [
             asdict(_plain_entry(tmp, CATALOG, "text/turtle", "ttl")),
             asdict(_plain_entry(tmp, VOID, "text/turtle", "ttl")),
@@ -138,6 +142,8 @@ def write_export(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        stats.close()
     return manifest
 
 

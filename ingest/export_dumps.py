@@ -11,6 +11,9 @@ Each file is one document written by Oxigraph's serialiser in its own thread (``
 memory is bounded by the batches in flight, whatever the size of the graph. Quads in the default
 graph (a build writes none) are in the whole-dataset files only, as before: the union and VoID
 are over the named graphs.
+
+The same pass counts what VoID needs of the union (``UnionStats``): the whole export reads every
+triple once, and no count holds the triples.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from .export_formats import (
     graph_slug,
 )
 from .export_sink import GZIP_LEVEL, Sink
-from .export_union import FirstOccurrence, Graph, graph_sizes, write_order
+from .export_union import FirstOccurrence, Graph, UnionStats, graph_sizes, write_order
 
 BATCH = 4096
 
@@ -89,8 +92,12 @@ def write_dumps(
     base: str,
     progress: Progress = _quiet,
     level: int = GZIP_LEVEL,
+    stats: UnionStats | None = None,
 ) -> list[FileEntry]:
-    """Write every dump into ``out``; returns their manifest entries (whole first, then per graph)."""
+    """Write every dump into ``out``; returns their manifest entries (whole first, then per graph).
+
+    ``stats``, when given, is filled on the way with the union's counts for VoID.
+    """
     pre = prefixes(base)
     dataset_formats = tuple(f for f in FORMATS if f.dataset)
     triple_formats = tuple(f for f in FORMATS if not f.dataset)
@@ -119,7 +126,11 @@ def write_dumps(
                     sink.feed(batch if ext in ("nq", "trig") else triples)
                 for sink in union_sinks.values():
                     sink.feed(new)
+                if stats is not None:
+                    stats.add(graph, batch, new)
             union.finished(graph)
+            if stats is not None:
+                stats.finished(graph)
             if isinstance(graph, ox.NamedNode):
                 per_graph[graph.value] = _entries(own, graph.value)
         entries = _entries(whole, None) + _entries(union_sinks, None)

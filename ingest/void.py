@@ -1,8 +1,11 @@
-"""The VoID description (``void.ttl``) of an export: true counts, computed with SPARQL on the store.
+"""The VoID description (``void.ttl``) of an export: true counts, none of them held in memory.
 
 Counts are over the union of all named graphs (distinct triples); each named graph is a
 ``void:subset`` with its own triple count and dumps. ``void:entities`` counts the distinct IRI
-subjects under the project's ``uriSpace`` (``{base}id/``).
+subjects under the project's ``uriSpace`` (``{base}id/``). The counts are gathered in the pass
+that writes the dumps (``export_union.UnionStats``); ``write_void`` without them makes that pass
+on its own. (SPARQL ``SELECT DISTINCT ?s ?p ?o`` over the graphs, used before, holds every triple:
++227 MB at 1M triples.)
 """
 
 from __future__ import annotations
@@ -15,43 +18,16 @@ import pyoxigraph as ox
 from ontology.namespaces import STANDARD_PREFIXES
 
 from .export import DATASET_NAME, FORMATS_BY_EXT, graph_slug
+from .export_union import UnionStats, union_stats
 
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_INT = "http://www.w3.org/2001/XMLSchema#integer"
 DCT = "http://purl.org/dc/terms/"
 
-TRIPLES = (
-    "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
-)
-SUBJECTS = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-OBJECTS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-ENTITIES = """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {
-  GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && STRSTARTS(STR(?s), SPACE)) }"""
-CLASSES = """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {
-  GRAPH ?g { ?s a ?c } FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c"""
-PROPERTIES = """SELECT ?p (COUNT(*) AS ?n) WHERE {
-  SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } } GROUP BY ?p ORDER BY ?p"""
-GRAPH_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH GRAPH_IRI { ?s ?p ?o } }"
 
-
-def _one(store: ox.Store, query: str) -> int:
-    res = store.query(query)
-    assert isinstance(res, ox.QuerySolutions)
-    for row in res:
-        return int(row[0].value)
-    return 0
-
-
-def _pairs(store: ox.Store, query: str) -> list[tuple[ox.NamedNode, int]]:
-    res = store.query(query)
-    assert isinstance(res, ox.QuerySolutions)
-    out = []
-    for row in res:
-        term, n = row[0], row[1]
-        if isinstance(term, ox.NamedNode) and n is not None:
-            out.append((term, int(n.value)))
-    return out
+def _sorted(counts: dict[ox.NamedNode, int]) -> list[tuple[ox.NamedNode, int]]:
+    return sorted(counts.items(), key=lambda kv: kv[0].value)
 
 
 def namespace(iri: str) -> str:
@@ -62,7 +38,9 @@ def namespace(iri: str) -> str:
     return iri[: cut + 1]
 
 
-def void_triples(store: ox.Store, manifest: dict[str, Any], base: str, url: str) -> list[ox.Triple]:
+def void_triples(
+    stats: UnionStats, manifest: dict[str, Any], base: str, url: str
+) -> list[ox.Triple]:
     out: list[ox.Triple] = []
 
     def add(s: ox.NamedNode | ox.BlankNode, p: str, o: Any) -> None:
@@ -85,20 +63,17 @@ def void_triples(store: ox.Store, manifest: dict[str, Any], base: str, url: str)
     )
     add(ds, VOID + "sparqlEndpoint", ox.NamedNode(url + "sparql"))
     add(ds, VOID + "uriSpace", ox.Literal(base + "id/"))
-    add(ds, VOID + "triples", num(_one(store, TRIPLES)))
-    add(
-        ds,
-        VOID + "entities",
-        num(_one(store, ENTITIES.replace("SPACE", str(ox.Literal(base + "id/"))))),
-    )
-    add(ds, VOID + "distinctSubjects", num(_one(store, SUBJECTS)))
-    add(ds, VOID + "distinctObjects", num(_one(store, OBJECTS)))
+    distinct = stats.distinct()
+    add(ds, VOID + "triples", num(stats.triples))
+    add(ds, VOID + "entities", num(distinct["entities"]))
+    add(ds, VOID + "distinctSubjects", num(distinct["subjects"]))
+    add(ds, VOID + "distinctObjects", num(distinct["objects"]))
     add(ds, VOID + "feature", ox.NamedNode("http://www.w3.org/ns/formats/N-Quads"))
     for f in manifest["files"]:
         if f["graph"] is None and f["format"] in FORMATS_BY_EXT:
             add(ds, VOID + "dataDump", ox.NamedNode(f"{url}download/{release}/{f['path']}"))
-    classes = _pairs(store, CLASSES)
-    properties = _pairs(store, PROPERTIES)
+    classes = _sorted(stats.classes)
+    properties = _sorted(stats.properties)
     vocabularies = sorted({namespace(t.value) for t, _n in classes + properties})
     for ns in vocabularies:
         add(ds, VOID + "vocabulary", ox.NamedNode(ns))
@@ -122,7 +97,7 @@ def void_triples(store: ox.Store, manifest: dict[str, Any], base: str, url: str)
         add(
             sub,
             VOID + "triples",
-            num(_one(store, GRAPH_TRIPLES.replace("GRAPH_IRI", str(ox.NamedNode(graph))))),
+            num(stats.graph_triples.get(graph, 0)),
         )
         for f in manifest["files"]:
             if f["graph"] == graph:
@@ -130,7 +105,21 @@ def void_triples(store: ox.Store, manifest: dict[str, Any], base: str, url: str)
     return out
 
 
-def write_void(store: ox.Store, path: Path, manifest: dict[str, Any], settings: Any) -> None:
-    triples = void_triples(store, manifest, settings.base_iri, settings.url)
+def write_void(
+    store: ox.Store,
+    path: Path,
+    manifest: dict[str, Any],
+    settings: Any,
+    stats: UnionStats | None = None,
+) -> None:
+    """Write ``void.ttl``; ``stats`` are the counts gathered with the dumps (else a pass here)."""
+    own = stats is None
+    if stats is None:
+        stats = union_stats(store, settings.base_iri + "id/", path.parent)
+    try:
+        triples = void_triples(stats, manifest, settings.base_iri, settings.url)
+    finally:
+        if own:
+            stats.close()
     pre = {**STANDARD_PREFIXES, "sd": "http://www.w3.org/ns/sparql-service-description#"}
     ox.serialize(triples, str(path), format=ox.RdfFormat.TURTLE, prefixes=pre)

@@ -342,3 +342,74 @@ def test_composed_patches_cancel_what_was_undone() -> None:
     second = b"TX .\nD " + q2 + b"A " + q1 + b"A " + q3 + b"TC .\n"
     assert _compose([first, second]) == ([], [q3])
     assert _compose([first]) == ([q1], [q2])
+
+
+# --- diffing without holding the releases ---------------------------------------------------
+
+
+def test_sorted_runs_give_every_line_once_in_order_and_clean_up(tmp_path: Path) -> None:
+    import random
+
+    from ingest.sorted_runs import SortedRuns
+
+    rng = random.Random(5)
+    lines = [
+        f"<http://x/{rng.randrange(500)}> <http://p> {i % 37} .\n".encode() for i in range(3000)
+    ]
+    with SortedRuns(budget=1000, folder=tmp_path) as runs:
+        runs.extend(lines)
+        runs.seal()
+        assert len(list(tmp_path.glob("kg-sort-*/run-*"))) > 20  # many runs were merged
+        assert list(runs.merged()) == sorted(set(lines))
+        assert list(runs.merged()) == sorted(set(lines))  # can be read again
+        assert runs.count() == len(set(lines))
+    assert not list(tmp_path.iterdir()), "the runs are left behind"
+
+
+def test_streamed_patch_is_the_in_memory_diff_and_applies(tmp_path: Path) -> None:
+    import random
+
+    from ingest.changes import diff, sorted_lines, summarise, write_patch
+
+    rng = random.Random(11)
+
+    def line(i: int) -> bytes:
+        s = f"<http://x/e{i % 97}{'#d' if i % 5 == 0 else ''}>" if i % 13 else f"_:b{i % 7}"
+        return f'{s} <http://p/{i % 4}> "{i}" <http://g/{i % 3}> .\n'.encode()
+
+    old = [line(i) for i in rng.sample(range(5000), 3000)]
+    new = [line(i) for i in rng.sample(range(5000), 3000)]
+    old += old[:50]  # a dump never repeats a line, but the diff must not care
+    patch = tmp_path / "p.rdfp.gz"
+    with sorted_lines(old, tmp_path, 500) as a, sorted_lines(new, tmp_path, 500) as b:
+        assert len(list(tmp_path.glob("kg-sort-*/run-*"))) > 40  # each release in many runs
+        summary = write_patch(patch, "http://r/1", "http://r/2", a.merged(), b.merged())
+        got = summary.result(a.merged(), b.merged())
+    removed, added = diff(old, new)
+    assert got == summarise(set(old), set(new), removed, added)
+    assert got["removed"] == len(removed) and got["added"] == len(added)
+    text = gzip.decompress(patch.read_bytes()).decode()
+    assert text == (
+        "H id <http://r/2> .\nH prev <http://r/1> .\nTX .\n"
+        + "".join("D " + x.decode() for x in removed)
+        + "".join("A " + x.decode() for x in added)
+        + "TC .\n"
+    )
+    headers, rem, add = _parse_patch(text)
+    parse = lambda ls: set(ox.parse(b"".join(ls), format=ox.RdfFormat.N_QUADS))  # noqa: E731
+    assert _apply(parse(set(old)), rem, add) == parse(set(new))
+    assert [p.name for p in tmp_path.iterdir()] == ["p.rdfp.gz"], "temporary files left behind"
+
+
+def test_a_release_without_its_dump_is_read_from_its_store(
+    releases: dict[str, Any], tmp_path: Path
+) -> None:
+    from ingest.changes import release_lines
+
+    store, rid = releases["store"], releases["ids"][-1]
+    from_dump = set(release_lines(store, rid))
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    from_store = release_lines(store, "zonder-dump", store / "releases" / rid, folder)
+    assert set(from_store) == from_dump
+    assert not list(folder.iterdir()), "the temporary dump is left behind"

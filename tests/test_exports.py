@@ -544,3 +544,96 @@ def test_a_failing_writer_stops_the_export_with_its_error(tmp_path: Path) -> Non
         for _ in range(20):  # the feeder is never blocked by a writer that stopped
             sink.feed([quad] * 100)
         sink.close()
+
+
+# --- VoID counts gathered in the dump pass -------------------------------------------------------
+
+
+def _true_counts(store: ox.Store, space: str) -> dict[str, Any]:
+    """VoID's counts over the union of the named graphs, from every quad in Python."""
+    triples = {q.triple for q in store if not isinstance(q.graph_name, ox.DefaultGraph)}
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    subjects = {t.subject for t in triples}
+    graphs: Counter[str] = Counter(
+        q.graph_name.value for q in store if isinstance(q.graph_name, ox.NamedNode)
+    )
+    return {
+        "triples": len(triples),
+        "subjects": len(subjects),
+        "objects": len({t.object for t in triples}),
+        "entities": len(
+            {s for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(space)}
+        ),
+        "properties": dict(Counter(t.predicate.value for t in triples)),
+        "classes": dict(
+            Counter(
+                t.object.value
+                for t in triples
+                if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode)
+            )
+        ),
+        "graphs": {g.value: graphs.get(g.value, 0) for g in store.named_graphs()},
+    }
+
+
+def _counts_of(stats: Any) -> dict[str, Any]:
+    return {
+        "triples": stats.triples,
+        **stats.distinct(),
+        "properties": {p.value: n for p, n in stats.properties.items()},
+        "classes": {c.value: n for c, n in stats.classes.items()},
+        "graphs": stats.graph_triples,
+    }
+
+
+@pytest.fixture(scope="module")
+def typed(tricky: ox.Store) -> ox.Store:
+    """The hard cases plus classes: typed in several graphs (one instance counted once), a
+    blank-node instance, a class that is a blank node (not an IRI class), and subjects outside
+    the uriSpace."""
+    store = ox.Store()
+    store.extend(tricky)
+    store.add_graph(_n("graph/leeg"))
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    thing, other = _n("def/Ding"), ox.NamedNode("http://example.org/Ander")
+    big, small = _n("graph/groot"), _n("graph/klein")
+    store.extend(ox.Quad(_n(f"id/ding/{i}"), rdf_type, thing, big) for i in range(0, 300, 3))
+    store.extend(ox.Quad(_n(f"id/ding/{i}"), rdf_type, thing, small) for i in range(0, 30, 3))
+    store.extend(
+        [
+            ox.Quad(ox.BlankNode("gedeeld"), rdf_type, other, small),
+            ox.Quad(_n("id/ding/1"), rdf_type, ox.BlankNode("klasse"), small),
+            ox.Quad(ox.NamedNode("http://example.org/buiten"), rdf_type, other, small),
+            ox.Quad(ox.NamedNode("http://example.org/buiten"), _n("def/ziet"), thing, big),
+        ]
+    )
+    return store
+
+
+def test_void_counts_from_the_dump_pass_are_the_true_counts(
+    typed: ox.Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import export_dumps, sorted_runs
+    from ingest.export_union import UnionStats
+
+    monkeypatch.setattr(export_dumps, "BATCH", 16)  # subject runs cross batch edges
+    monkeypatch.setattr(sorted_runs, "BUDGET", 256)  # the distinct objects spill many runs
+    stats = UnionStats(EX + "id/", tmp_path)
+    try:
+        (tmp_path / "out").mkdir()
+        export_dumps.write_dumps(typed, tmp_path / "out", EX, stats=stats)
+        assert len(list(tmp_path.glob("kg-sort-*/run-*"))) > 5
+        assert _counts_of(stats) == _true_counts(typed, EX + "id/")
+    finally:
+        stats.close()
+    assert not list(tmp_path.glob("kg-sort-*")), "the sort's files are left behind"
+
+
+def test_void_on_its_own_makes_the_same_counts(typed: ox.Store, tmp_path: Path) -> None:
+    from ingest.export_union import union_stats
+
+    stats = union_stats(typed, EX + "id/", tmp_path, batch=7)
+    try:
+        assert _counts_of(stats) == _true_counts(typed, EX + "id/")
+    finally:
+        stats.close()
