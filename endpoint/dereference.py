@@ -38,6 +38,7 @@ from fastapi.templating import Jinja2Templates
 
 from .entity_view import MAX_PAGE, BadParameter, EntityView
 from .negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate, parse_accept
+from .page_cache import PageCache
 from .page_common import (
     LANG_COOKIE,
     LANGS,
@@ -120,6 +121,7 @@ def dereference_router(
     describer = Describer(reader, base)
     view = EntityView(reader, base)
     vocab = VocabularyCache(reader, base)
+    pages = PageCache()
 
     def context(request: Request, lang: str, **extra: Any) -> dict[str, Any]:
         return {"lang": lang, "release": reader.meta, **extra}
@@ -281,6 +283,12 @@ def dereference_router(
         if cached is not None:
             cached.headers.update({k: v for k, v in headers.items() if k != "Content-Type"})
             return cached
+        key = (etag, request.url.query)
+        body = pages.get(key)
+        if body is not None:  # rendered before for this version, document and variant
+            return with_cookie(
+                request, Response(body, media_type=fmt.content_type(), headers=headers)
+            )
         page = 1
         if fmt is HTML and page_param is not None:
             if not page_param.isdigit() or not 1 <= int(page_param) <= MAX_PAGE:
@@ -310,6 +318,7 @@ def dereference_router(
             return problem(request, 404, fmt, "Not Found", not_found_text(iri), rest)
         if fmt is not HTML:
             body = describer.serialize(d, fmt)
+            pages.put(key, body)
             return Response(body, media_type=fmt.content_type(), headers=headers)
         try:
             page_view = view.build(
@@ -341,6 +350,7 @@ def dereference_router(
             ),
             headers=headers,
         )
+        pages.put(key, bytes(response.body))
         return with_cookie(request, response)
 
     return router
