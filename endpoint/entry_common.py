@@ -23,6 +23,7 @@ from starlette.routing import Match
 
 from ontology.namespaces import CANONICAL_BASE
 
+from .page_cache import PageCache
 from .page_common import cache_headers, etag_for, href, not_modified, reader_lang
 from .store import ReleaseStore
 from .ui_text import fill, texts
@@ -66,7 +67,14 @@ class Page:
         return cls(request, reader, base, lang, etag)
 
     def unchanged(self) -> Response | None:
-        return not_modified(self.request, self.etag)
+        """A ``304`` when the client holds this page, else the page if it was rendered before for
+        this version and variant (see :mod:`endpoint.page_cache`), else None: render it."""
+        if (response := not_modified(self.request, self.etag)) is not None:
+            return response
+        body = page_cache(self.request).get((self.etag, self.request.url.query))
+        if body is not None:
+            return HTMLResponse(body, headers=cache_headers(self.etag))
+        return None
 
     def link(self, iri: str) -> str:
         return href(iri, self.base)
@@ -97,9 +105,11 @@ class Page:
         }
 
     def render(self, name: str, extra: Mapping[str, Any]) -> Response:
-        return templates.TemplateResponse(
+        response = templates.TemplateResponse(
             self.request, name, self.context(extra), headers=cache_headers(self.etag)
         )
+        page_cache(self.request).put((self.etag, self.request.url.query), bytes(response.body))
+        return response
 
     def error(
         self, status: int, message: str, links: list[tuple[str, str]] | None = None
@@ -113,6 +123,15 @@ class Page:
             )
         )
         return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def page_cache(request: Request) -> PageCache:
+    """The app's cache of rendered entry pages (made on first use)."""
+    state = request.app.state
+    if not hasattr(state, "entry_page_cache"):
+        state.entry_page_cache = PageCache()
+    cache: PageCache = state.entry_page_cache
+    return cache
 
 
 def param(request: Request, name: str, default: str = "") -> str:

@@ -41,6 +41,9 @@ def test_a_page_answers_the_same_from_the_cache_and_changes_after_a_write(
         again = c.get(iri_path, headers=HTML)
         assert again.content == first.content
         assert again.headers["etag"] == first.headers["etag"]
+        klasse = c.get("/klasse?iri=kg:Hub", headers=HTML)
+        assert klasse.status_code == 200
+        assert c.get("/klasse?iri=kg:Hub", headers=HTML).content == klasse.content
         english = c.get(iri_path + "?lang=en", headers=HTML)
         assert english.content != first.content
         label = "Een nieuwe naam voor de test"
@@ -61,3 +64,6 @@ def test_a_page_answers_the_same_from_the_cache_and_changes_after_a_write(
         after = c.get(iri_path, headers=HTML)
         assert after.headers["etag"] != first.headers["etag"]
         assert label in after.text and label not in first.text
+        # the entry pages' cache follows the version too
+        klasse_after = c.get("/klasse?iri=kg:Hub", headers=HTML)
+        assert klasse_after.headers["etag"] != klasse.headers["etag"]
