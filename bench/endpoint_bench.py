@@ -682,30 +682,41 @@ def verdicts(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def add_load_args(ap: argparse.ArgumentParser, sizes: str, out: str) -> None:
+    """The options every wrk benchmark here takes: sizes, clients, duration, output file."""
+    ap.add_argument("--sizes", default=sizes, help=f"triples, e.g. {sizes}")
+    ap.add_argument("--clients", default=DEFAULT_CLIENTS, help="concurrent connections")
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    ap.add_argument("--out", type=Path, default=OUT / out, help="the JSON result")
+
+
+def load_args(ap: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[list[int], list[int]]:
+    """The sizes and client counts of ``args``, checked; wrk must be installed."""
+    try:
+        sizes = [parse_count(s) for s in args.sizes.split(",") if s.strip()]
+        clients = [int(c) for c in args.clients.split(",") if c.strip()]
+    except (argparse.ArgumentTypeError, ValueError) as e:
+        ap.error(str(e))
+    if not 1 <= args.duration <= 120 or not clients or min(clients) < 1 or max(clients) > 256:
+        ap.error("--duration is 1-120 s and --clients 1-256")
+    if not shutil.which("wrk"):
+        ap.error("wrk is needed (Debian: apt-get install wrk); `make bench` installs it")
+    return sizes, clients
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m bench.endpoint_bench",
         description="Throughput and latency of kennisgraaf serve next to oxigraph serve, "
         "with wrk, on the same synthetic data and queries.",
     )
-    ap.add_argument("--sizes", default=DEFAULT_SIZES, help=f"triples, e.g. {DEFAULT_SIZES}")
-    ap.add_argument("--clients", default=DEFAULT_CLIENTS, help="concurrent connections")
+    add_load_args(ap, DEFAULT_SIZES, "endpoint.json")
     ap.add_argument("--mixes", default=",".join(MIXES), help="query mixes")
-    ap.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
-    ap.add_argument("--out", type=Path, default=OUT / "endpoint.json", help="the JSON result")
     args = ap.parse_args(argv)
-    try:
-        sizes = [parse_count(s) for s in args.sizes.split(",") if s.strip()]
-        clients = [int(c) for c in args.clients.split(",") if c.strip()]
-    except (argparse.ArgumentTypeError, ValueError) as e:
-        ap.error(str(e))
+    sizes, clients = load_args(ap, args)
     mix_names = [m.strip() for m in args.mixes.split(",") if m.strip()]
     if unknown := [m for m in mix_names if m not in MIXES]:
         ap.error(f"unknown mix: {', '.join(unknown)} (known: {', '.join(MIXES)})")
-    if not 1 <= args.duration <= 120 or not clients or min(clients) < 1 or max(clients) > 256:
-        ap.error("--duration is 1-120 s and --clients 1-256")
-    if not shutil.which("wrk"):
-        ap.error("wrk is needed (Debian: apt-get install wrk); `make bench` installs it")
 
     env = dict(os.environ)
     env["KENNISGRAAF_BUILD_EXPORTS"] = "false"

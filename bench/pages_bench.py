@@ -54,12 +54,12 @@ from bench.endpoint_bench import (
     _oxigraph,
     _run,
     _wrk_version,
+    add_load_args,
+    load_args,
     wrk,
 )
-from bench.generate import parse_count
 
 DEFAULT_SIZES = "1M"
-DEFAULT_CLIENTS = "1,8,32"
 ENTITIES = 300
 TARGET = 0.3
 TARGET_CLIENTS = 8
@@ -335,20 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Entity, class and search pages of kennisgraaf serve next to Oxigraph's "
         "DESCRIBE of the same entities, with wrk.",
     )
-    ap.add_argument("--sizes", default=DEFAULT_SIZES, help=f"triples, e.g. {DEFAULT_SIZES}")
-    ap.add_argument("--clients", default=DEFAULT_CLIENTS, help="concurrent connections")
-    ap.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
-    ap.add_argument("--out", type=Path, default=OUT / "pages.json", help="the JSON result")
+    add_load_args(ap, DEFAULT_SIZES, "pages.json")
     args = ap.parse_args(argv)
-    try:
-        sizes = [parse_count(s) for s in args.sizes.split(",") if s.strip()]
-        clients = [int(c) for c in args.clients.split(",") if c.strip()]
-    except (argparse.ArgumentTypeError, ValueError) as e:
-        ap.error(str(e))
-    if not 1 <= args.duration <= 120 or not clients or min(clients) < 1 or max(clients) > 256:
-        ap.error("--duration is 1-120 s and --clients 1-256")
-    if not shutil.which("wrk"):
-        ap.error("wrk is needed (Debian: apt-get install wrk); `make bench` installs it")
+    sizes, clients = load_args(ap, args)
     env = dict(os.environ)
     env["KENNISGRAAF_BUILD_EXPORTS"] = "false"
     env.pop("KENNISGRAAF_UPDATE_TOKEN", None)
