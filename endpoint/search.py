@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from .negotiation import parse_accept, quality
+from .page_cache import PageCache
 from .page_common import cache_headers, etag_for, href, not_modified, reader_lang
 from .search_index_reader import (
     Hit,
@@ -187,6 +188,7 @@ def search_router(
     settings: ServeSettings, reader: ReleaseStore, templates: Jinja2Templates
 ) -> APIRouter:
     router = APIRouter()
+    pages_seen = PageCache()  # rendered answers by ETag and query string (see page_cache.py)
     base = settings.base_iri
 
     def problem(request: Request, fmt: str, lang: str, err: BadRequest, q: str = "") -> Response:
@@ -247,6 +249,12 @@ def search_router(
                     "the operator runs 'kennisgraaf build'; the server picks up the new "
                     "release by itself",
                 ) from None
+            # after the index is opened: a release whose index went missing still answers 503
+            key = (etag, request.url.query)
+            if (seen := pages_seen.get(key)) is not None:
+                index.close()
+                media = "application/json" if fmt == "json" else "text/html; charset=utf-8"
+                return Response(seen, media_type=media, headers=cache_headers(etag))
             with index:
                 kind = _kind(index, kind_name)
                 query = Query.parse(q)
@@ -272,11 +280,13 @@ def search_router(
                     for k, n in sorted(results.facets, key=lambda f: (-f[1], f[0].key))
                 ],
             }
-            return JSONResponse(body, headers=headers)
+            answer = JSONResponse(body, headers=headers)
+            pages_seen.put(key, bytes(answer.body))
+            return answer
         lang_param = params.get("lang") if params.get("lang") in TEXT else None
         pages = max(1, -(-results.total // PAGE_SIZE))
         names = _kind_names(all_kinds, lang)
-        return templates.TemplateResponse(
+        page_view = templates.TemplateResponse(
             request,
             "search.html",
             {
@@ -312,6 +322,8 @@ def search_router(
             },
             headers=headers,
         )
+        pages_seen.put(key, bytes(page_view.body))
+        return page_view
 
     return router
 
