@@ -29,6 +29,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from .negotiation import best_media_type
 from .release_files import current_release, json_error, store_root
 
 router = APIRouter()
@@ -146,24 +147,7 @@ def _wants_html(request: Request) -> bool:
 
 def _accepts(request: Request, offered: list[str]) -> str | None:
     """The offered media type the client prefers (q-values); the first offered for */*."""
-    accept = request.headers.get("accept", "").strip()
-    if not accept:
-        return offered[0]
-    best: tuple[float, int, str] | None = None
-    for part in accept.split(","):
-        bits = [b.strip() for b in part.split(";")]
-        mt, q = bits[0].lower(), 1.0
-        for b in bits[1:]:
-            if b.startswith("q="):
-                try:
-                    q = float(b[2:])
-                except ValueError:
-                    q = 0.0
-        for rank, cand in enumerate(offered):
-            hit = mt in ("*/*", cand) or (mt.endswith("/*") and cand.startswith(mt[:-1]))
-            if hit and q > 0 and (best is None or (q, -rank) > (best[0], best[1])):
-                best = (q, -rank, cand)
-    return best[2] if best else None
+    return best_media_type(request.headers.get("accept"), offered)
 
 
 @router.get("/changes", response_model=None)

@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from .catalog_view import catalog_view, void_view
+from .negotiation import best_media_type
 from .page_common import reader_lang
 from .release_files import current_release, json_error, store_root
 
@@ -54,24 +55,7 @@ def _wants_html(request: Request) -> bool:
 
 def _pick_rdf(request: Request) -> str | None:
     """The RDF media type the client asks for (Accept with q-values); Turtle by default."""
-    accept = request.headers.get("accept", "")
-    if not accept.strip():
-        return "text/turtle"
-    best: tuple[float, str] | None = None
-    for part in accept.split(","):
-        bits = [b.strip() for b in part.split(";")]
-        mt, q = bits[0].lower(), 1.0
-        for b in bits[1:]:
-            if b.startswith("q="):
-                try:
-                    q = float(b[2:])
-                except ValueError:
-                    q = 0.0
-        cands = list(RDF_TYPES) if mt in ("*/*", "application/*", "text/*") else [mt]
-        for c in cands:
-            if c in RDF_TYPES and q > 0 and (best is None or q > best[0]):
-                best = (q, "text/turtle" if mt.endswith("*") else c)
-    return best[1] if best else None
+    return best_media_type(request.headers.get("accept"), list(RDF_TYPES))
 
 
 @router.get("/download/", response_model=None)

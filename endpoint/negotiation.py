@@ -13,11 +13,14 @@ order. No ``Accept`` header means ``*/*``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from .executor import ResultKind
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -179,15 +182,29 @@ def quality(ranges: Sequence[MediaRange], media_types: Iterable[str]) -> tuple[f
     return (best_q, best_spec) if best_spec >= 0 else (0.0, -1)
 
 
+def _preferred(
+    ranges: Sequence[MediaRange], offers: Sequence[T], names: Callable[[T], Iterable[str]]
+) -> T | None:
+    """The offer with the best (quality, specificity); the earlier offer on a tie; None if the
+    client accepts none of them."""
+    chosen: T | None = None
+    best = (0.0, -1)
+    for offer in offers:
+        q = quality(ranges, names(offer))
+        if q[0] > 0 and q > best:
+            chosen, best = offer, q
+    return chosen
+
+
 def negotiate(ranges: Sequence[MediaRange], offers: Sequence[Format]) -> Format | None:
     """The offer the client prefers; None if it accepts none of them."""
-    chosen: Format | None = None
-    best = (0.0, -1)
-    for f in offers:
-        q = quality(ranges, f.accepts)
-        if q[0] > 0 and q > best:
-            chosen, best = f, q
-    return chosen
+    return _preferred(ranges, offers, lambda f: f.accepts)
+
+
+def best_media_type(accept: str | None, offered: Sequence[str]) -> str | None:
+    """Of plain media types (for routes outside the format table: downloads, changes), the one
+    the ``Accept`` header prefers; the first offered when the client is indifferent."""
+    return _preferred(parse_accept(accept), offered, lambda mt: (mt,))
 
 
 def by_parameter(value: str, offers: Sequence[Format]) -> Format | None:
