@@ -468,6 +468,13 @@ def wrk(
     }
 
 
+def start(server: Server, tmp: Path) -> Running:
+    """``server`` on a free port (its command's ``{port}`` filled in), logging to ``tmp``."""
+    port = _free_port()
+    server.command = [c.replace("{port}", str(port)) for c in server.command]
+    return Running(server, port, tmp / f"{server.name}.log")
+
+
 def bench_server(
     server: Server,
     mixes: dict[str, list[str]],
@@ -478,9 +485,7 @@ def bench_server(
 ) -> dict[str, Any]:
     lua = tmp / "mix.lua"
     lua.write_text(WRK_LUA, encoding="utf-8")
-    port = _free_port()
-    server.command = [c.replace("{port}", str(port)) for c in server.command]
-    running = Running(server, port, tmp / f"{server.name}.log")
+    running = start(server, tmp)
     result: dict[str, Any] = {"command": server.command, "mixes": {}}
     try:
         t0 = time.perf_counter()

@@ -48,14 +48,13 @@ from bench.endpoint_bench import (
     SEED,
     WARMUP_S,
     WRK_DONE_LUA,
-    Running,
     Server,
-    _free_port,
     _oxigraph,
     _run,
     _wrk_version,
     add_load_args,
     load_args,
+    start,
     wrk,
 )
 
@@ -200,10 +199,8 @@ def bench_server(
 ) -> dict[str, Any]:
     lua = tmp / "get.lua"
     lua.write_text(WRK_GET_LUA, encoding="utf-8")
-    port = _free_port()
-    server.command = [c.replace("{port}", str(port)) for c in server.command]
-    running = Running(server, port, tmp / f"{server.name}.log")
-    origin = f"http://{HOST}:{port}"
+    running = start(server, tmp)
+    origin = f"http://{HOST}:{running.port}"
     out: dict[str, Any] = {"command": server.command, "mixes": {}}
     try:
         running.wait_ready()

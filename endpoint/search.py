@@ -198,19 +198,27 @@ def search_router(
                 status_code=err.status,
                 headers={"Vary": "Accept, Accept-Language, Cookie"},
             )
-        return templates.TemplateResponse(
+        return render(
             request,
-            "search.html",
-            {
-                "lang": lang,
-                "t": TEXT[lang],
-                "release": reader.meta,
-                "q": q,
-                "kinds": [],
-                "error": err,
-            },
+            lang,
+            q,
+            {"kinds": [], "error": err},
             status_code=err.status,
             headers={"Vary": "Accept, Accept-Language, Cookie"},
+        )
+
+    def render(
+        request: Request,
+        lang: str,
+        q: str,
+        extra: dict[str, Any],
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """The search page: what every state of it shows, plus ``extra``."""
+        context = {"lang": lang, "t": TEXT[lang], "release": reader.meta, "q": q, **extra}
+        return templates.TemplateResponse(
+            request, "search.html", context, status_code=status_code, headers=headers
         )
 
     @router.get("/search", response_model=None)
@@ -286,14 +294,11 @@ def search_router(
         lang_param = params.get("lang") if params.get("lang") in TEXT else None
         pages = max(1, -(-results.total // PAGE_SIZE))
         names = _kind_names(all_kinds, lang)
-        page_view = templates.TemplateResponse(
+        page_view = render(
             request,
-            "search.html",
+            lang,
+            q,
             {
-                "lang": lang,
-                "t": TEXT[lang],
-                "release": reader.meta,
-                "q": q,
                 "lang_param": lang_param,
                 "kind": kind,
                 "kinds": [(k.key, names[k.id]) for k in all_kinds],
