@@ -21,6 +21,7 @@ from .executors import make_executor, writes_enabled
 from .graph_store import graph_store_router
 from .home import router as home_router
 from .limits import install_limits
+from .page_cache import PageCache
 from .search import search_router
 from .settings import ServeSettings
 from .sparql_fastpath import install_sparql_fastpath
@@ -71,8 +72,10 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.include_router(examples_routes.router)
     app.include_router(downloads_router)
     app.include_router(changes_router)
-    app.include_router(dereference_router(settings, reader, templates))
-    app.include_router(search_router(settings, reader, templates))
+    # one bounded cache of rendered pages for documents, search and the entry pages
+    pages = app.state.page_cache = PageCache()
+    app.include_router(dereference_router(settings, reader, templates, pages))
+    app.include_router(search_router(settings, reader, templates, pages))
     app.include_router(home_router)
     app.include_router(class_pages_router)
     app.include_router(topic_pages_router)

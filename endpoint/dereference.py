@@ -114,14 +114,13 @@ def link_header(doc: str, current: Format | None) -> str:
 
 
 def dereference_router(
-    settings: ServeSettings, reader: ReleaseStore, templates: Jinja2Templates
+    settings: ServeSettings, reader: ReleaseStore, templates: Jinja2Templates, pages: PageCache
 ) -> APIRouter:
     router = APIRouter()
     base = settings.base_iri
     describer = Describer(reader, base)
     view = EntityView(reader, base)
     vocab = VocabularyCache(reader, base)
-    pages = PageCache()
 
     def context(request: Request, lang: str, **extra: Any) -> dict[str, Any]:
         return {"lang": lang, "release": reader.meta, **extra}

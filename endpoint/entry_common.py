@@ -126,11 +126,8 @@ class Page:
 
 
 def page_cache(request: Request) -> PageCache:
-    """The app's cache of rendered entry pages (made on first use)."""
-    state = request.app.state
-    if not hasattr(state, "entry_page_cache"):
-        state.entry_page_cache = PageCache()
-    cache: PageCache = state.entry_page_cache
+    """The app's one cache of rendered pages (``create_app`` makes it)."""
+    cache: PageCache = request.app.state.page_cache
     return cache
 
 

@@ -185,10 +185,9 @@ def _hit_view(hit: Hit, lang: str, base: str) -> dict[str, Any]:
 
 
 def search_router(
-    settings: ServeSettings, reader: ReleaseStore, templates: Jinja2Templates
+    settings: ServeSettings, reader: ReleaseStore, templates: Jinja2Templates, pages_seen: PageCache
 ) -> APIRouter:
     router = APIRouter()
-    pages_seen = PageCache()  # rendered answers by ETag and query string (see page_cache.py)
     base = settings.base_iri
 
     def problem(request: Request, fmt: str, lang: str, err: BadRequest, q: str = "") -> Response:
