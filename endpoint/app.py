@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import examples_routes, problems
 from .changes import router as changes_router
@@ -22,14 +23,31 @@ from .graph_store import graph_store_router
 from .home import router as home_router
 from .limits import install_limits
 from .page_cache import PageCache
+from .response_cache import ResponseCache
 from .search import search_router
 from .settings import ServeSettings
-from .sparql_fastpath import install_sparql_fastpath
+from .sparql_fastpath import SparqlFastPath
 from .sparql_protocol import sparql_router
 from .store import NoRelease, ReleaseStore
 from .topic_pages import router as topic_pages_router
 
 HERE = Path(__file__).resolve().parent
+
+
+class KennisgraafApp(FastAPI):
+    """FastAPI with a front: every request meets ``front`` first (the SPARQL fast path and the
+    response cache), which answers what it can and hands the rest to the app itself."""
+
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.front is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self.front(scope, receive, send)
+
+    async def behind_front(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
@@ -47,14 +65,13 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             await executor.aclose()
 
     # No OpenTelemetry: nothing here exports traces, and its per-request checks cost CPU.
-    app = FastAPI(
+    app = KennisgraafApp(
         title="Kennisgraaf",
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    install_sparql_fastpath(app, settings, executor)  # inside the limits: added first
     install_limits(app, settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.settings = settings
@@ -73,7 +90,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.include_router(downloads_router)
     app.include_router(changes_router)
     # one bounded cache of rendered pages for documents, search and the entry pages
-    pages = app.state.page_cache = PageCache()
+    pages = app.state.page_cache = PageCache(settings.page_cache_mb * 1024 * 1024)
     app.include_router(dereference_router(settings, reader, templates, pages))
     app.include_router(search_router(settings, reader, templates, pages))
     app.include_router(home_router)
@@ -85,4 +102,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         store = reader.store()
         return JSONResponse({"ok": True, "release": reader.meta.get("id"), "triples": len(store)})
 
+    app.front = SparqlFastPath(
+        ResponseCache(app.behind_front, reader, settings.response_cache_mb * 1024 * 1024),
+        settings,
+        executor,
+    )
     return app

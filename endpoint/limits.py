@@ -41,6 +41,8 @@ from .sparql_lexer import ServiceTarget, service_targets
 
 log = logging.getLogger("kennisgraaf.limits")
 GZIP_MINIMUM = 1024
+GZIP_LEVEL = 6
+GZIP_THREAD_MINIMUM = 32 * 1024  # bodies this large are compressed in a thread
 CORS_METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 CORS_HEADERS = ["Authorization", "Content-Type", "Accept"]
 CORS_EXPOSE = ["Retry-After", "Content-Disposition", "Content-Location", "Location", "Link"]
@@ -295,6 +297,22 @@ class _GZip(GZipMiddleware):
         await responder(scope, receive, send)
 
 
+def _gzip(app: ASGIApp) -> _GZip:
+    return _GZip(
+        app,
+        minimum_size=GZIP_MINIMUM,
+        compresslevel=GZIP_LEVEL,
+        thread_minimum_size=GZIP_THREAD_MINIMUM,
+    )
+
+
+def guarded(app: ASGIApp, settings: ServeSettings) -> ASGIApp:
+    """``app`` (a response) behind the same body limit, gzip and small-stream handling that
+    ``install_limits`` puts in front of the app (CORS aside), for a path that skips the app's
+    middleware (``endpoint/sparql_fastpath.py``)."""
+    return Guard(_gzip(SmallStreams(app, limit=GZIP_MINIMUM)), settings.max_body)
+
+
 def install_limits(app: FastAPI, settings: ServeSettings) -> None:
     """Adds gzip, the body limit and CORS to ``app`` (see the module's docstring); a second
     call does nothing."""
@@ -303,9 +321,7 @@ def install_limits(app: FastAPI, settings: ServeSettings) -> None:
     app.state.limits_installed = True
     # add_middleware puts each new one outside the ones before it
     app.add_middleware(SmallStreams, limit=GZIP_MINIMUM)
-    app.add_middleware(
-        _GZip, minimum_size=GZIP_MINIMUM, compresslevel=6, thread_minimum_size=32 * 1024
-    )
+    app.add_middleware(_gzip)
     app.add_middleware(Guard, max_body=settings.max_body)
     if settings.cors_origins:
         app.add_middleware(

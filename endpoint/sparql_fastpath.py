@@ -1,33 +1,58 @@
-"""A short way through the app for SPARQL queries (``GET``/``POST /sparql`` with a query).
+"""A short way in for SPARQL queries (``GET``/``POST /sparql`` with a query), outside the app.
 
-Most requests to ``/sparql`` are queries, and for a quick query FastAPI's routing, dependency
-solving and request objects cost more CPU than the query itself. ``SparqlFastPath`` is an ASGI
-middleware just inside the limits (``install_limits``: CORS, body limit, gzip stay in front of
-it, unchanged) that reads the operation with the same code as the route
-(``protocol_request.parse_operation``) and answers a query with the same code too
-(``sparql_protocol.answer_query``), so negotiation, errors and headers are the route's own.
-Everything else goes on to the app: other paths and methods, updates, ``GET /sparql`` without
-a query (editor, service description), a URL that needs the full parser, and a store without a
-release (the app's own 503); a body already read is handed on with the request.
+Most requests to ``/sparql`` are queries, and for a quick query the framework's layers (FastAPI's
+routing and request objects, the error, CORS, body-limit and gzip middleware, a streaming
+response's task group) cost several times the CPU of the query itself. ``SparqlFastPath`` sits in
+front of the whole app (``KennisgraafApp`` calls it first) and answers the common case with plain
+ASGI messages: it reads the operation with the route's own code
+(``protocol_request.parse_operation``), runs it with the route's own code
+(``sparql_protocol.run_query``) and renders errors with the route's own renderer, so negotiation,
+messages and headers are the same either way. What the layers it skips would have done, it does
+itself or leaves to them:
+
+- **gzip**: a complete result of ``GZIP_MINIMUM`` bytes or more is compressed here when the
+  client accepts gzip (same level and headers as the app's gzip middleware); a streamed result
+  goes through the app's own limits (``limits.guarded``): gzip per chunk and the clean cut of a
+  stream that fails after it started.
+- **body limit**: only a ``POST`` whose ``Content-Length`` is within ``KENNISGRAAF_MAX_BODY`` is
+  taken; a larger or a chunked body goes to the app, which answers 413 or reads it.
+- **CORS**: a request with an ``Origin`` header goes to the app, whose CORS middleware answers.
+
+Everything else goes on to the app unchanged: other paths and methods, updates (with the body
+already read), ``GET /sparql`` without a query (editor, service description), a URL that needs
+the full parser, and a store without a release (the app's own 503).
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+import gzip
+import logging
+
 from starlette.requests import Request
+from starlette.responses import StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .executor import Executor
+from .executor import Executor, QueryResult
+from .limits import GZIP_LEVEL, GZIP_MINIMUM, GZIP_THREAD_MINIMUM, guarded
+from .negotiation import content_type
 from .problems import HttpProblem, render
 from .protocol_request import parse_operation
 from .settings import ServeSettings
-from .sparql_protocol import answer_query
+from .sparql_protocol import VARY, run_query
 from .store import NoRelease
 
+log = logging.getLogger("kennisgraaf.sparql")
 PATH = "/sparql"
 # characters that Starlette's URL parsing removes or treats specially: such a URL goes the
 # long way, so that both ways always read the same parameters
 _URL_SPECIAL = ("\t", "\r", "\n", "#")
+_VARY_GZIP = VARY["Vary"] + ", Accept-Encoding"
+INTERNAL = HttpProblem(
+    500,
+    "the query could not be answered because of an error inside the server",
+    hint="try again; if it keeps failing, tell the maintainers the time and the query",
+)
 
 
 class SparqlFastPath:
@@ -54,12 +79,25 @@ class SparqlFastPath:
         if query_string and any(c in query_string for c in _URL_SPECIAL):
             await self.app(scope, receive, send)
             return
-        content_type = accept = None
+        content_type_header = accept = length = None
+        gzip_ok = False
         for key, value in scope["headers"]:
             if key == b"content-type":
-                content_type = value.decode("latin-1")
+                content_type_header = value.decode("latin-1")
             elif key == b"accept":
                 accept = value.decode("latin-1")
+            elif key == b"content-length":
+                length = value
+            elif key == b"accept-encoding":
+                gzip_ok = b"gzip" in value
+            elif key == b"origin" or key == b"transfer-encoding":
+                await self.app(scope, receive, send)  # CORS, or a body of unknown length
+                return
+        if scope["method"] == "POST" and (
+            length is None or not length.isdigit() or int(length) > self.settings.max_body
+        ):
+            await self.app(scope, receive, send)
+            return
         body: bytes | None = None
 
         async def read_body() -> bytes:
@@ -76,19 +114,54 @@ class SparqlFastPath:
             return body
 
         try:
-            op = await parse_operation(scope["method"], query_string, content_type, read_body)
+            op = await parse_operation(
+                scope["method"], query_string, content_type_header, read_body
+            )
             if op.kind != "query":
                 await self.app(scope, _replay(body, receive), send)
                 return
-            response = await answer_query(self.settings, self.executor, accept, op)
+            result = await run_query(self.settings, self.executor, accept, op)
         except HttpProblem as p:
-            response = render(Request(scope), p)
+            await render(Request(scope), p)(scope, receive, send)
+            return
         except NoRelease:
             await self.app(scope, _replay(body, receive), send)
             return
         except _ClientLeft:
             return  # nobody to answer
-        await response(scope, receive, send)
+        except Exception:  # a defect: the client gets a message, the log the traceback
+            log.exception("%s %s failed", scope["method"], PATH)
+            await render(Request(scope), INTERNAL)(scope, receive, send)
+            return
+        if result.body is None:
+            await self._stream(result, scope, receive, send)
+        else:
+            await _send_whole(result, gzip_ok, send)
+
+    async def _stream(
+        self, result: QueryResult, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        response = StreamingResponse(
+            result.chunks, media_type=content_type(result.media_type), headers=VARY
+        )
+        await guarded(response, self.settings)(scope, receive, send)
+
+
+async def _send_whole(result: QueryResult, gzip_ok: bool, send: Send) -> None:
+    """A complete result as one response, gzipped as the app's gzip middleware would."""
+    body = result.body or b""
+    headers = [(b"content-type", content_type(result.media_type).encode("latin-1"))]
+    if gzip_ok and len(body) >= GZIP_MINIMUM:
+        if len(body) >= GZIP_THREAD_MINIMUM:
+            body = await asyncio.to_thread(gzip.compress, body, GZIP_LEVEL)
+        else:
+            body = gzip.compress(body, GZIP_LEVEL)
+        headers += [(b"content-encoding", b"gzip"), (b"vary", _VARY_GZIP.encode())]
+    else:
+        headers.append((b"vary", VARY["Vary"].encode()))
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class _ClientLeft(Exception):
@@ -107,8 +180,3 @@ def _replay(body: bytes | None, receive: Receive) -> Receive:
         return await receive()
 
     return replayed
-
-
-def install_sparql_fastpath(app: FastAPI, settings: ServeSettings, executor: Executor) -> None:
-    """Adds the fast path; call it before ``install_limits`` so that the limits stay outside."""
-    app.add_middleware(SparqlFastPath, settings=settings, executor=executor)

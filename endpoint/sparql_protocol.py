@@ -23,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 from . import service_description
 from .auth import require_write_token
 from .editor import editor_page
-from .executor import Dataset, Executor, ExecutorError, QueryError, QueryJob
+from .executor import Dataset, Executor, ExecutorError, QueryError, QueryJob, QueryResult
 from .limits import check_service
 from .negotiation import (
     FORMATS,
@@ -69,10 +69,10 @@ def graph_iris(op: Operation, name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-async def answer_query(
+async def run_query(
     settings: ServeSettings, executor: Executor, accept: str | None, op: Operation
-) -> Response:
-    """The answer to a query operation (``op.kind == "query"``); raises ``HttpProblem``.
+) -> QueryResult:
+    """The result of a query operation (``op.kind == "query"``); raises ``HttpProblem``.
     Shared by the route and the fast path (``endpoint/sparql_fastpath.py``)."""
     try:
         formats = job_formats(accept, op.get("format"))
@@ -89,9 +89,16 @@ async def answer_query(
     job = QueryJob(op.text, formats, dataset, base_iri=settings.base_iri)
     try:
         check_service(op.text, settings.service_allow, settings.base_iri)
-        result = await executor.query(job)
+        return await executor.query(job)
     except ExecutorError as e:
         raise from_executor_error(e, "query") from None
+
+
+async def answer_query(
+    settings: ServeSettings, executor: Executor, accept: str | None, op: Operation
+) -> Response:
+    """The answer to a query operation as a response (the route's way)."""
+    result = await run_query(settings, executor, accept, op)
     if result.body is not None:  # complete already: one plain response (Content-Length)
         return Response(result.body, media_type=content_type(result.media_type), headers=VARY)
     return StreamingResponse(

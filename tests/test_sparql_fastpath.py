@@ -8,6 +8,7 @@ executor that records the jobs it gets; the live-server tests (``test_sparql_end
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -25,19 +26,26 @@ FORM = "application/x-www-form-urlencoded"
 
 
 class RecordingExecutor:
-    def __init__(self, fail: Exception | None = None) -> None:
+    def __init__(
+        self, fail: Exception | None = None, body: bytes = BODY, stream: bool = False
+    ) -> None:
         self.jobs: list[QueryJob] = []
         self.fail = fail
+        self.body = body
+        self.stream = stream  # the result comes as chunks, not as one complete body
 
     async def query(self, job: QueryJob) -> QueryResult:
         self.jobs.append(job)
         if self.fail is not None:
             raise self.fail
+        body = self.body
 
-        async def once() -> AsyncIterator[bytes]:
-            yield BODY
+        async def chunks() -> AsyncIterator[bytes]:
+            for i in range(0, len(body), 4096):
+                yield body[i : i + 4096]
 
-        return QueryResult("boolean", "application/sparql-results+json", once(), BODY)
+        whole = None if self.stream else body
+        return QueryResult("boolean", "application/sparql-results+json", chunks(), whole)
 
     async def update(self, update: str, base_iri: str | None = None) -> None:
         raise AssertionError("the fast path never runs updates")
@@ -79,9 +87,17 @@ def call(
     body: bytes = b"",
     headers: dict[str, str] | None = None,
     chunk: int = 0,
+    length: bool = True,
 ) -> tuple[int, dict[str, str], bytes]:
-    """One request through ``fast``; the body comes in parts of ``chunk`` bytes (0: whole)."""
+    """One request through ``fast``; the body comes in parts of ``chunk`` bytes (0: whole),
+    with a ``Content-Length`` header for a POST unless ``length`` is false (a chunked body)."""
     raw_headers = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    if method == "POST":
+        raw_headers.append(
+            (b"content-length", str(len(body)).encode())
+            if length
+            else (b"transfer-encoding", b"chunked")
+        )
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -120,10 +136,11 @@ def call(
 
 
 def fast_path(
-    executor: RecordingExecutor | None = None,
+    executor: RecordingExecutor | None = None, max_body: int = 16 * 1024 * 1024
 ) -> tuple[SparqlFastPath, RecordingApp, RecordingExecutor]:
     app, ex = RecordingApp(), executor or RecordingExecutor()
-    return SparqlFastPath(app, ServeSettings(store=Path("/nonexistent")), ex), app, ex
+    settings = ServeSettings(store=Path("/nonexistent"), max_body=max_body)
+    return SparqlFastPath(app, settings, ex), app, ex
 
 
 def test_a_query_by_post_is_answered_without_the_app() -> None:
@@ -207,3 +224,40 @@ def test_a_store_without_release_is_left_to_the_app() -> None:
     status, _, _ = call(fast, "POST", body=form, headers={"Content-Type": FORM})
     assert status == 299
     assert app.calls == [("POST", "/sparql", form)]
+
+
+def test_requests_the_app_must_see_go_on_to_it() -> None:
+    """CORS (an Origin header), a body of unknown length and a body over the limit are the
+    app's: its middleware answers them."""
+    fast, app, ex = fast_path(max_body=2048)
+    form = b"query=ASK+%7B%7D"
+    headers = {"Content-Type": FORM}
+    call(fast, "POST", body=form, headers={**headers, "Origin": "https://elders.nl"})
+    call(fast, "POST", body=form, headers=headers, length=False)
+    call(fast, "POST", body=form + b"&x=" + b"y" * 3000, headers=headers)
+    assert [len(c[2]) for c in app.calls] == [len(form), len(form), len(form) + 3003]
+    assert ex.jobs == []
+
+
+def test_a_large_result_is_gzipped_for_a_client_that_accepts_it() -> None:
+    big = b'{"head":{},"results":{"bindings":[' + b'{"x":{"type":"literal","value":"a"}},' * 200
+    for stream in (False, True):
+        fast, _, _ = fast_path(RecordingExecutor(body=big, stream=stream))
+        query = "query=ASK%20%7B%7D"
+        status, headers, got = call(fast, "GET", query=query, headers={"Accept-Encoding": "gzip"})
+        assert status == 200 and headers["content-encoding"] == "gzip", stream
+        assert gzip.decompress(got) == big
+        assert headers["vary"] == "Accept, Accept-Encoding"
+        status, headers, got = call(fast, "GET", query=query)
+        assert (status, got) == (200, big) and "content-encoding" not in headers
+    fast, _, _ = fast_path()  # small: as it is
+    _, headers, got = call(fast, "GET", query=query, headers={"Accept-Encoding": "gzip"})
+    assert got == BODY and "content-encoding" not in headers
+
+
+def test_a_defect_is_answered_500_with_a_message_not_a_traceback() -> None:
+    fast, app, _ = fast_path(RecordingExecutor(fail=KeyError("boom")))
+    status, headers, got = call(fast, "GET", query="query=ASK%20%7B%7D")
+    assert status == 500 and headers["content-type"].startswith("text/plain")
+    assert b"error inside the server" in got and b"what to do:" in got
+    assert b"Traceback" not in got and b"boom" not in got and app.calls == []
