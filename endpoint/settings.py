@@ -35,6 +35,14 @@ class ServeSettings(BaseSettings):
     max_body: int = Field(
         16 * 1024 * 1024, ge=1024, description="largest request body in bytes (413 above it)"
     )
+    page_cache_mb: int = Field(
+        64, ge=0, description="MiB of rendered pages kept in memory per server process (0: none)"
+    )
+    response_cache_mb: int = Field(
+        32,
+        ge=0,
+        description="MiB of whole page responses answered before the app (0: none)",
+    )
     service_allow: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="hosts a SERVICE clause may call (comma-separated); empty: SERVICE refused",

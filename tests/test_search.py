@@ -332,7 +332,9 @@ def test_release_without_index_is_503(tmp_path: Path, mini_data: Path) -> None:
     out = pipeline.build(BuildSettings(data=mini_data, store=store))
     assert out.path is not None
     index = out.path / build_side.FILENAME
-    app = create_app(ServeSettings(store=store, query_workers=0))
+    # the index vanishes under a running server: the route must notice (the response cache,
+    # which would answer the same request again from memory, is off here)
+    app = create_app(ServeSettings(store=store, query_workers=0, response_cache_mb=0))
     with TestClient(app) as c:
         assert _get(c, q="pilothub").status_code == 200
         index.unlink()
