@@ -49,3 +49,12 @@ def mini_data(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(MINI, target)
     return target
+
+
+@pytest.fixture
+def mini_store(mini_data: Path, tmp_path: Path) -> Path:
+    """A store folder with one release of the small data set, made by ``kennisgraaf build``."""
+    store = tmp_path / "store"
+    done = run_cli("build", "--data", mini_data, "--store", store, "--quiet")
+    assert done.returncode == 0, done.stderr
+    return store

@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 from endpoint.app import create_app
 from endpoint.page_cache import PageCache
 from endpoint.settings import ServeSettings
-from tests.conftest import run_cli
 
 HTML = {"accept": "text/html"}
 
@@ -27,13 +26,8 @@ def test_the_cache_keeps_to_its_byte_budget_least_recently_used_first() -> None:
     assert cache.get(("huge", "")) is None
 
 
-def test_a_page_answers_the_same_from_the_cache_and_changes_after_a_write(
-    mini_data: Path, tmp_path: Path
-) -> None:
-    store = tmp_path / "store"
-    done = run_cli("build", "--data", mini_data, "--store", store, "--quiet")
-    assert done.returncode == 0, done.stderr
-    settings = ServeSettings(store=store, query_workers=0, update_token="geheim")
+def test_a_page_answers_the_same_from_the_cache_and_changes_after_a_write(mini_store: Path) -> None:
+    settings = ServeSettings(store=mini_store, query_workers=0, update_token="geheim")
     with TestClient(create_app(settings)) as c:
         iri_path = "/doc/hub/pilothub-xr"
         first = c.get(iri_path, headers=HTML)

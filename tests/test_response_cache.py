@@ -16,7 +16,6 @@ from endpoint.app import create_app
 from endpoint.response_cache import ResponseCache
 from endpoint.settings import ServeSettings
 from endpoint.store import NoRelease, ReleaseStore
-from tests.conftest import run_cli
 
 PAGE = [(b"content-type", b"text/html; charset=utf-8"), (b"etag", b'"v1"')]
 
@@ -213,12 +212,9 @@ def test_the_cache_keeps_to_its_budget_and_zero_turns_it_off() -> None:
 
 
 def test_the_real_app_answers_the_same_from_the_cache_and_changes_after_a_write(
-    mini_data: Path, tmp_path: Path
+    mini_store: Path,
 ) -> None:
-    store = tmp_path / "store"
-    done = run_cli("build", "--data", mini_data, "--store", store, "--quiet")
-    assert done.returncode == 0, done.stderr
-    settings = ServeSettings(store=store, query_workers=0, update_token="geheim")
+    settings = ServeSettings(store=mini_store, query_workers=0, update_token="geheim")
     app = create_app(settings)
     with TestClient(app) as c:
         front = app.front
