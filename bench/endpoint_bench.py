@@ -468,6 +468,36 @@ def wrk(
     }
 
 
+def measure(
+    running: Running,
+    url: str,
+    mix: str,
+    listing: Path,
+    lua: Path,
+    clients: list[int],
+    duration: float,
+) -> list[dict[str, Any]]:
+    """A warm-up, then one ``wrk`` cell per number of clients, each after the server is idle."""
+    label = running.server.label
+    print(f"    {label}, {mix}: warm-up ...", file=sys.stderr, flush=True)
+    wrk(url, listing, lua, min(8, max(clients)), WARMUP_S, 0.5)
+    cells = []
+    for c in clients:
+        # requests whose clients left at the end of the previous run may still be running
+        # (or queued): they must not count against this one
+        idle = running.wait_idle()
+        load = round(os.getloadavg()[0], 2)
+        cell = wrk(url, listing, lua, c, duration) | {"load_before": load, "idle_wait_s": idle}
+        print(
+            f"    {label}, {mix}, {c} clients: {cell['requests_per_s']:.0f}/s, "
+            f"p50 {cell['p50_ms']} ms, p95 {cell['p95_ms']} ms, errors {cell['errors']}",
+            file=sys.stderr,
+            flush=True,
+        )
+        cells.append(cell)
+    return cells
+
+
 def start(server: Server, tmp: Path) -> Running:
     """``server`` on a free port (its command's ``{port}`` filled in), logging to ``tmp``."""
     port = _free_port()
@@ -506,25 +536,7 @@ def bench_server(
                 "".join(urllib.parse.urlencode({"query": q}) + "\n" for q in queries),
                 encoding="utf-8",
             )
-            print(f"    {server.label}, {mix}: warm-up ...", file=sys.stderr, flush=True)
-            wrk(running.url, bodies, lua, min(8, max(clients)), WARMUP_S, 0.5)
-            cells = []
-            for c in clients:
-                # queries whose clients left at the end of the previous run may still be
-                # running (or queued): they must not count against this one
-                idle = running.wait_idle()
-                load = round(os.getloadavg()[0], 2)
-                cell = wrk(running.url, bodies, lua, c, duration) | {
-                    "load_before": load,
-                    "idle_wait_s": idle,
-                }
-                print(
-                    f"    {server.label}, {mix}, {c} clients: {cell['requests_per_s']:.0f}/s, "
-                    f"p50 {cell['p50_ms']} ms, p95 {cell['p95_ms']} ms, errors {cell['errors']}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                cells.append(cell)
+            cells = measure(running, running.url, mix, bodies, lua, clients, duration)
             result["mixes"][mix] = {
                 "sanity_rows": rows,
                 "sanity_status": statuses,

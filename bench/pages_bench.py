@@ -52,7 +52,6 @@ from bench.endpoint_bench import (
     HOST,
     OUT,
     SEED,
-    WARMUP_S,
     WRK_DONE_LUA,
     Server,
     _oxigraph,
@@ -60,8 +59,8 @@ from bench.endpoint_bench import (
     _wrk_version,
     add_load_args,
     load_args,
+    measure,
     start,
-    wrk,
 )
 
 DEFAULT_SIZES = "1M"
@@ -216,20 +215,7 @@ def bench_server(
                 raise RuntimeError(f"{server.label} {mix}: {len(bad)} failed, e.g. {bad[:3]}")
             listing = tmp / f"{mix}.txt"
             listing.write_text("".join(f"{x}\n" for x in (accept, *paths)), encoding="utf-8")
-            print(f"    {server.label}, {mix}: warm-up ...", file=sys.stderr, flush=True)
-            wrk(f"{origin}/", listing, lua, min(8, max(clients)), WARMUP_S, 0.5)
-            cells = []
-            for c in clients:
-                running.wait_idle()
-                cell = wrk(f"{origin}/", listing, lua, c, duration)
-                cell["load_before"] = round(os.getloadavg()[0], 2)
-                print(
-                    f"    {server.label}, {mix}, {c} clients: {cell['requests_per_s']:.0f}/s, "
-                    f"p50 {cell['p50_ms']} ms, p95 {cell['p95_ms']} ms, errors {cell['errors']}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                cells.append(cell)
+            cells = measure(running, f"{origin}/", mix, listing, lua, clients, duration)
             out["mixes"][mix] = {"requests": len(paths), "cells": cells}
     finally:
         running.stop()

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from fastapi.testclient import TestClient
 
+from endpoint.app import create_app
+from endpoint.settings import ServeSettings
 from ingest import pipeline
 from ingest.settings import BuildSettings
 
@@ -58,3 +61,12 @@ def mini_store(mini_data: Path, tmp_path: Path) -> Path:
     done = run_cli("build", "--data", mini_data, "--store", store, "--quiet")
     assert done.returncode == 0, done.stderr
     return store
+
+
+@pytest.fixture(scope="module")
+def real_client(real_build: pipeline.Outcome) -> Iterator[TestClient]:
+    """The real app (queries in-process) over the real build, one per test module."""
+    assert real_build.path is not None
+    app = create_app(ServeSettings(store=real_build.path.parent.parent, query_workers=0))
+    with TestClient(app) as c:
+        yield c

@@ -31,11 +31,8 @@ PROV_ENTITY = "http://www.w3.org/ns/prov#entity"
 
 
 @pytest.fixture(scope="module")
-def client(real_build: pipeline.Outcome) -> Iterator[TestClient]:
-    assert real_build.path is not None
-    app = create_app(ServeSettings(store=real_build.path.parent.parent, query_workers=0))
-    with TestClient(app) as c:
-        yield c
+def client(real_client: TestClient) -> TestClient:
+    return real_client
 
 
 def soup(client: TestClient, path: str, **headers: str) -> BeautifulSoup:

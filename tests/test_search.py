@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,11 +81,8 @@ def _iris(r: httpx.Response) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def client(real_build: pipeline.Outcome) -> Iterator[TestClient]:
-    assert real_build.path is not None
-    app = create_app(ServeSettings(store=real_build.path.parent.parent, query_workers=0))
-    with TestClient(app) as c:
-        yield c
+def client(real_client: TestClient) -> TestClient:
+    return real_client
 
 
 # -- the analysis is the same on both sides ---------------------------------------------------
