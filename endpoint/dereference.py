@@ -37,6 +37,7 @@ from fastapi.responses import PlainTextResponse
 from fastapi.templating import Jinja2Templates
 
 from .entity_view import MAX_PAGE, BadParameter, EntityView
+from .index_labels import IndexLabels
 from .negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotiate, parse_accept
 from .page_cache import PageCache
 from .page_common import (
@@ -119,7 +120,8 @@ def dereference_router(
     router = APIRouter()
     base = settings.base_iri
     describer = Describer(reader, base)
-    view = EntityView(reader, base)
+    labels = IndexLabels(reader)
+    view = EntityView(reader, base, labels)
     vocab = VocabularyCache(reader, base)
 
     def context(request: Request, lang: str, **extra: Any) -> dict[str, Any]:
@@ -312,7 +314,9 @@ def dereference_router(
                     f"'in' is the IRI of a relation, not {in_param[:80]!r}.",
                     rest,
                 )
-        d = describer.describe(iri, incoming=fmt is not HTML)
+        d = describer.describe(
+            iri, incoming=fmt is not HTML, labels=labels if fmt is HTML else None
+        )
         if not d.found and not (fmt is HTML and describer.exists(iri)):
             return problem(request, 404, fmt, "Not Found", not_found_text(iri), rest)
         if fmt is not HTML:

@@ -23,11 +23,11 @@ import pyoxigraph as ox
 from ontology.namespaces import STANDARD_PREFIXES, prefixes, sparql_prologue
 
 from .graph_store import used_prefixes
+from .index_labels import LABEL_PREDICATES, IndexLabels
 from .negotiation import JSONLD, NTRIPLES, RDFXML, TURTLE, Format
 from .store import ReleaseStore
 
 E = ox.Variable("e")
-LABEL_PREDICATES = (STANDARD_PREFIXES["skos"] + "prefLabel", STANDARD_PREFIXES["rdfs"] + "label")
 VOID_TRIPLES = ox.NamedNode(STANDARD_PREFIXES["void"] + "triples")
 MAX_INCOMING = 20_000  # triples in an RDF document; the HTML page pages through the rest
 MAX_BLANK = 200  # blank nodes followed per description
@@ -37,15 +37,6 @@ SELECT ?e WHERE {
   FILTER(EXISTS { ?e ?p ?o } || EXISTS { ?s ?p ?e } || EXISTS { ?s ?e ?o }
          || EXISTS { GRAPH ?e { ?s ?p ?o } })
 }"""
-
-OUTGOING = """
-SELECT ?e ?h ?p ?o ?lp ?l WHERE {
-  { ?e ?p ?o }
-  UNION { ?e ?q ?h FILTER(isIRI(?h) && STRSTARTS(STR(?h), CONCAT(STR(?e), "#"))) ?h ?p ?o }
-  OPTIONAL { VALUES ?lp { skos:prefLabel rdfs:label } ?o ?lp ?l FILTER(!isLiteral(?o)) }
-}"""
-
-BLANK = "SELECT ?e ?p ?o WHERE { ?e ?p ?o }"
 
 INCOMING = f"""
 SELECT ?e ?s ?p ?lp ?l WHERE {{
@@ -96,32 +87,55 @@ class Describer:
     def exists(self, iri: str) -> bool:
         return bool(self.reader.select(self.prologue + EXISTS, {E: ox.NamedNode(iri)}))
 
-    def describe(self, iri: str, *, incoming: bool) -> Description:
+    def describe(
+        self, iri: str, *, incoming: bool, labels: IndexLabels | None = None
+    ) -> Description:
+        """The description of ``iri``. The labels of what it links to come from ``labels`` (the
+        release's index, for the HTML page) or else from the store, as triples of the document.
+
+        The thing's own triples, those of its hash IRIs and of its blank nodes are read by
+        pattern (no SPARQL to parse and plan); the incoming links with one SELECT."""
         node = ox.NamedNode(iri)
         d = Description(iri)
         seen: set[ox.Triple] = set()
         blanks: list[ox.BlankNode] = []
-        for r in self.reader.select(self.prologue + OUTGOING, {E: node}):
-            t = ox.Triple(r["h"] or node, r["p"], r["o"])
-            if t not in seen:
+        linked: list[ox.NamedNode] = []
+
+        def take(subject: ox.NamedNode | ox.BlankNode, own: bool) -> list[ox.NamedNode]:
+            """Adds the triples of ``subject``; returns its hash IRIs when it is the thing."""
+            hashes = []
+            for q in self.reader.quads(subject, None, None):
+                t = ox.Triple(subject, q.predicate, q.object)
+                if t in seen:
+                    continue
                 seen.add(t)
                 d.triples.append(t)
-                if isinstance(r["o"], ox.BlankNode):
-                    blanks.append(r["o"])
-            d.add_label(r["o"], r["lp"], r["l"])
+                o = q.object
+                if isinstance(o, ox.BlankNode):
+                    blanks.append(o)
+                elif isinstance(o, ox.NamedNode):
+                    linked.append(o)
+                    if own and o.value.startswith(iri + "#"):
+                        hashes.append(o)
+            return hashes
+
+        for h in dict.fromkeys(take(node, True)):
+            take(h, False)
         done: set[ox.BlankNode] = set()
         while blanks and len(done) < MAX_BLANK:
             b = blanks.pop()
             if b in done:
                 continue
             done.add(b)
-            for r in self.reader.select(self.prologue + BLANK, {E: b}):
-                t = ox.Triple(b, r["p"], r["o"])
-                if t not in seen:
-                    seen.add(t)
-                    d.triples.append(t)
-                    if isinstance(r["o"], ox.BlankNode):
-                        blanks.append(r["o"])
+            take(b, False)
+        targets = list(dict.fromkeys(linked))
+        if labels is not None:
+            d.labels = labels.of(o.value for o in targets)
+        else:
+            for o in targets:
+                for lp in LABEL_PREDICATES:
+                    for q in self.reader.quads(o, lp, None):
+                        d.add_label(o, lp, q.object)
         if iri.startswith(self.base + "graph/"):
             size = self.reader.select(self.prologue + GRAPH_SIZE, {E: node})
             if size:

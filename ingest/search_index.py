@@ -17,7 +17,9 @@ own elsewhere in the graph ("docentondersteuning" -> "ondersteuning").
 Besides the FTS table: ``entry`` (what a result shows: labels and a short description per
 language, its kinds), ``kind`` (the classes, with a label per language and a short key such as
 ``kg:Hub`` for the filter), ``entry_kind`` and ``exact`` (each label's folded and stemmed form,
-for the "exact label" and "label begins with" ranks).
+for the "exact label" and "label begins with" ranks). ``entry`` is also indexed by IRI
+(``entry_iri``): the pages read the labels of what they link to from it
+(``endpoint/index_labels.py``).
 """
 
 from __future__ import annotations
@@ -498,6 +500,8 @@ def write_index(store: ox.Store, path: Path, base: str) -> dict[str, int]:
                 for text in ls:
                     exact_rows.update((form, n) for form in forms(words(text)))
         db.executemany("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry_rows)
+        # the pages read the labels of what they link to by IRI (endpoint.index_labels)
+        db.execute("CREATE UNIQUE INDEX entry_iri ON entry (iri)")
         db.executemany("INSERT INTO fts (rowid, label, alias, descr) VALUES (?, ?, ?, ?)", fts_rows)
         db.executemany("INSERT INTO entry_kind VALUES (?, ?)", sorted(set(kind_links)))
         db.executemany("INSERT INTO exact VALUES (?, ?)", sorted(exact_rows))

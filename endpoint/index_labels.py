@@ -1,0 +1,122 @@
+"""The labels of many IRIs at once, for the HTML pages: precomputed in the release's index.
+
+``kennisgraaf build`` writes every labelled IRI's label per language into the release's index
+(``search.sqlite``, table ``entry``, with the unique index ``entry_iri``). A page shows dozens of
+linked things by their label; one indexed SQLite lookup for all of them costs about as much as
+reading one label from the store, where Oxigraph reads every string of every quad from its
+dictionary.
+
+The index describes the release as it was built. After a write to the live store (SPARQL
+Update, Graph Store) it may be out of date, so from the first write on, and for a release whose
+index predates ``entry_iri``, the labels are read from the store instead (``skos:prefLabel``,
+``rdfs:label``), as the RDF documents do.
+
+One read-only connection per thread (the page routes run in a thread pool) and release; a
+release whose index file went missing falls back to the store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ontology.namespaces import STANDARD_PREFIXES
+
+from .search_index_reader import index_path
+from .store import NoRelease, ReleaseStore
+
+LABEL_PREDICATES = (
+    ox.NamedNode(STANDARD_PREFIXES["skos"] + "prefLabel"),
+    ox.NamedNode(STANDARD_PREFIXES["rdfs"] + "label"),
+)
+CHUNK = 500  # IRIs per SQL statement (SQLite allows 32,766 parameters)
+IRI_INDEX = "entry_iri"
+
+Labels = dict[str, dict[str, str]]  # IRI -> language ("" = none) -> label
+
+
+class IndexLabels:
+    def __init__(self, reader: ReleaseStore) -> None:
+        self.reader = reader
+        self._local = threading.local()
+
+    def of(self, iris: Iterable[str]) -> Labels:
+        """The labels of ``iris`` (those that have one), per language."""
+        wanted = list(dict.fromkeys(iris))
+        if not wanted:
+            return {}
+        db = self._db()
+        if db is None:
+            return self._from_store(wanted)
+        out: Labels = {}
+        try:
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start : start + CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT iri, label_nl, label_en, label_any FROM entry WHERE iri IN ({marks})",
+                    chunk,
+                )
+                for iri, nl, en, other in rows:
+                    got = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
+                    if got:
+                        out[iri] = got
+        except sqlite3.Error:
+            self._local.db = None
+            return self._from_store(wanted)
+        return out
+
+    def _db(self) -> sqlite3.Connection | None:
+        """This thread's connection to the index of the release being served, or ``None`` when
+        the labels must come from the store (writes made, no usable index)."""
+        if self.reader.writes:
+            return None
+        try:
+            target = self.reader.target
+        except NoRelease:
+            return None
+        held: tuple[str, Path, sqlite3.Connection | None] | None = getattr(self._local, "db", None)
+        if held is not None and held[0] == target:
+            if held[2] is not None and not held[1].is_file():  # the index went: use the store
+                return None
+            return held[2]
+        if held is not None and held[2] is not None:
+            held[2].close()
+        path = index_path(self.reader)
+        db = _open(path)
+        self._local.db = (target, path, db)
+        return db
+
+    def _from_store(self, iris: list[str]) -> Labels:
+        out: Labels = {}
+        for iri in iris:
+            try:
+                node = ox.NamedNode(iri)
+            except ValueError:
+                continue
+            for lp in LABEL_PREDICATES:
+                for q in self.reader.quads(node, lp, None):
+                    label = q.object
+                    if isinstance(label, ox.Literal):
+                        out.setdefault(iri, {}).setdefault(label.language or "", label.value)
+        return out
+
+
+def _open(path: Path) -> sqlite3.Connection | None:
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(path.absolute().as_uri() + "?mode=ro&immutable=1", uri=True)
+        found = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (IRI_INDEX,)
+        ).fetchone()
+    except sqlite3.Error:
+        return None
+    if found is None:  # an index built before entry_iri: a lookup would scan the table
+        db.close()
+        return None
+    return db

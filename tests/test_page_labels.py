@@ -1,0 +1,177 @@
+"""Where the entity page's data comes from: the labels of linked things from the release's index
+(``endpoint/index_labels.py``) while it describes what is served, from the store after a write
+or when the index cannot say; links to a thing and its evidence read by pattern when they are
+few, by SPARQL when they are many, with the same page either way.
+
+Runs the real app (FastAPI TestClient, caches off so that every request renders) on the small
+data set and on the real build of data/.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from endpoint import entity_view
+from endpoint.app import create_app
+from endpoint.settings import ServeSettings
+from ingest import pipeline
+
+ID = "https://kennisgraaf.nl/id/"
+NPULS = ID + "programma/npuls"
+HUB = ID + "hub/pilothub-xr"
+TOKEN = "geheim"
+
+
+def rendering_client(store: Path, **settings: object) -> TestClient:
+    """The real app with both caches off: every request renders its page."""
+    return TestClient(
+        create_app(
+            ServeSettings(
+                store=store,
+                query_workers=0,
+                response_cache_mb=0,
+                page_cache_mb=0,
+                **settings,  # type: ignore[arg-type]
+            )
+        )
+    )
+
+
+def html(c: TestClient, path: str) -> BeautifulSoup:
+    r = c.get(path, headers={"accept": "text/html", "accept-language": "nl"})
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    return BeautifulSoup(r.text, "html.parser")
+
+
+def link_text(page: BeautifulSoup, href: str, section: str | None = None) -> list[str]:
+    where = page if section is None else page.find("h2", id=section).parent
+    return [a.get_text(" ", strip=True) for a in where.find_all("a", href=href)]
+
+
+def index_of(store: Path) -> Path:
+    return (store / "current").resolve() / "search.sqlite"
+
+
+def relabel_in_index(store: Path, iri: str, label: str) -> None:
+    with sqlite3.connect(index_of(store)) as db:
+        assert db.execute("UPDATE entry SET label_nl = ? WHERE iri = ?", (label, iri)).rowcount == 1
+
+
+def update(c: TestClient, text: str) -> None:
+    r = c.post(
+        "/sparql",
+        content=text,
+        headers={"content-type": "application/sparql-update", "authorization": f"Bearer {TOKEN}"},
+    )
+    assert r.status_code == 204, r.text
+
+
+def test_linked_things_are_named_from_the_index_until_a_write(mini_store: Path) -> None:
+    # a label changed in the index only: the page shows it, so the page read the index
+    relabel_in_index(mini_store, NPULS, "Npuls volgens de index")
+    relabel_in_index(mini_store, HUB, "Pilothub volgens de index")
+    with rendering_client(mini_store, update_token=TOKEN) as c:
+        assert "Npuls volgens de index" in link_text(
+            html(c, "/doc/hub/pilothub-xr"), "/doc/programma/npuls"
+        )
+        incoming = link_text(html(c, "/doc/programma/npuls"), "/doc/hub/pilothub-xr", "inkomend")
+        assert incoming == ["Pilothub volgens de index"]
+
+        # after a write the index may be out of date: every label comes from the store
+        update(
+            c,
+            f"DELETE {{ GRAPH ?g {{ <{HUB}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} }}"
+            f" INSERT {{ GRAPH ?g {{ <{HUB}> <http://www.w3.org/2004/02/skos/core#prefLabel>"
+            f' "Pilothub Extended Reality"@nl }} }}'
+            f" WHERE {{ GRAPH ?g {{ <{HUB}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l"
+            f' FILTER(LANG(?l) = "nl") }} }}',
+        )
+        incoming = link_text(html(c, "/doc/programma/npuls"), "/doc/hub/pilothub-xr", "inkomend")
+        assert incoming == ["Pilothub Extended Reality"]
+        assert link_text(html(c, "/doc/hub/pilothub-xr"), "/doc/programma/npuls") == ["Npuls"]
+
+
+@pytest.mark.parametrize("damage", ["no IRI index", "no index file"])
+def test_without_a_usable_index_the_labels_come_from_the_store(
+    mini_store: Path, damage: str
+) -> None:
+    index = index_of(mini_store)
+    if damage == "no index file":
+        index.unlink()
+    else:  # as a release built before the pages read labels from the index
+        relabel_in_index(mini_store, NPULS, "Npuls volgens de index")
+        with sqlite3.connect(index) as db:
+            db.execute("DROP INDEX entry_iri")
+    with rendering_client(mini_store) as c:
+        assert link_text(html(c, "/doc/hub/pilothub-xr"), "/doc/programma/npuls") == ["Npuls"]
+        incoming = link_text(html(c, "/doc/programma/npuls"), "/doc/hub/pilothub-xr", "inkomend")
+        assert incoming == ["Pilothub XR"]
+
+
+def test_an_index_that_goes_missing_under_a_running_server_is_not_read(mini_store: Path) -> None:
+    relabel_in_index(mini_store, NPULS, "Npuls volgens de index")
+    with rendering_client(mini_store) as c:
+        page = html(c, "/doc/hub/pilothub-xr")
+        assert link_text(page, "/doc/programma/npuls") == ["Npuls volgens de index"]
+        index_of(mini_store).unlink()
+        assert link_text(html(c, "/doc/hub/pilothub-xr"), "/doc/programma/npuls") == ["Npuls"]
+
+
+# -- few links (by pattern) and many (by SPARQL) give the same page ------------------------------
+
+PAGES = [
+    "/doc/begrip/thema/studiedata-en-ai",  # evidence and many links
+    "/doc/bron/update-pilothubs-2023",  # source references, paged
+    "/doc/bron/update-pilothubs-2023?in=http%3A%2F%2Fwww.w3.org%2Fns%2Fprov%23entity&page=2",
+    "/doc/hub/pilothub-xr",
+    "/doc/programma/npuls",
+    "/doc/def/Hub",
+]
+
+
+@pytest.fixture(scope="module")
+def real_rendering(real_build: pipeline.Outcome) -> Iterator[TestClient]:
+    assert real_build.path is not None
+    with rendering_client(real_build.path.parent.parent) as c:
+        yield c
+
+
+def sections(page: BeautifulSoup) -> dict[str, str]:
+    out = {}
+    for name in ("inkomend", "bewijs"):
+        h2 = page.find("h2", id=name)
+        out[name] = "" if h2 is None else str(h2.parent)
+    return out
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_links_and_evidence_read_by_pattern_or_by_sparql_give_the_same_page(
+    real_rendering: TestClient, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    by_pattern = sections(html(real_rendering, path))
+    assert by_pattern["inkomend"], "every page here has links to it"
+    monkeypatch.setattr(entity_view, "INLINE_LIMIT", 0)  # every link list is "many"
+    monkeypatch.setattr(entity_view, "EVIDENCE_BY_PATTERN", -1)
+    assert sections(html(real_rendering, path)) == by_pattern
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_source_references_are_named_after_their_owner_in_the_readers_language(
+    real_rendering: TestClient, many: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if many:
+        monkeypatch.setattr(entity_view, "INLINE_LIMIT", 0)
+    ref = "/doc/activiteit/bouwen-aan-xr-community#bron-1"
+    for lang, name in (
+        ("nl", "Bouwen aan de XR-community (bronvermelding)"),
+        ("en", "Building the XR community (source reference)"),
+    ):
+        page = html(real_rendering, f"/doc/bron/update-pilothubs-2023?lang={lang}")
+        real_rendering.cookies.clear()
+        assert link_text(page, ref, "inkomend") == [name]
