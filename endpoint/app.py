@@ -23,6 +23,7 @@ from .graph_store import graph_store_router
 from .home import router as home_router
 from .limits import install_limits
 from .page_cache import PageCache
+from .page_common import link
 from .response_cache import ResponseCache
 from .search import search_router
 from .settings import ServeSettings
@@ -74,6 +75,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     )
     install_limits(app, settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["link"] = link
+    templates.env.auto_reload = False  # templates change with the code, not while it runs
     app.state.settings = settings
     app.state.reader = reader
     app.state.executor = executor

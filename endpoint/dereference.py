@@ -314,21 +314,22 @@ def dereference_router(
                     f"'in' is the IRI of a relation, not {in_param[:80]!r}.",
                     rest,
                 )
-        d = describer.describe(
-            iri, incoming=fmt is not HTML, labels=labels if fmt is HTML else None
-        )
-        if not d.found and not (fmt is HTML and describer.exists(iri)):
-            return problem(request, 404, fmt, "Not Found", not_found_text(iri), rest)
-        if fmt is not HTML:
-            body = describer.serialize(d, fmt)
-            pages.put(key, body)
-            return Response(body, media_type=fmt.content_type(), headers=headers)
-        try:
-            page_view = view.build(
-                d, vocab.get(), lang, doc, str(request.url.replace(query="")), in_param, page
+        with reader.pinned():  # the whole page from one release, the symlink read once
+            d = describer.describe(
+                iri, incoming=fmt is not HTML, labels=labels if fmt is HTML else None
             )
-        except BadParameter as e:
-            return problem(request, 400, HTML, "Bad Request", str(e), rest)
+            if not d.found and not (fmt is HTML and describer.exists(iri)):
+                return problem(request, 404, fmt, "Not Found", not_found_text(iri), rest)
+            if fmt is not HTML:
+                body = describer.serialize(d, fmt)
+                pages.put(key, body)
+                return Response(body, media_type=fmt.content_type(), headers=headers)
+            try:
+                page_view = view.build(
+                    d, vocab.get(), lang, doc, str(request.url.replace(query="")), in_param, page
+                )
+            except BadParameter as e:
+                return problem(request, 400, HTML, "Bad Request", str(e), rest)
         template = (
             "graph.html"
             if d.graph_size is not None

@@ -247,7 +247,10 @@ class EntityView:
             if summary:
                 break
 
-        kinds = sorted((self.name(t, d, vocab, lang) for t in types), key=lambda s: s.text.lower())
+        kinds = sorted(
+            (self.name(t, d, vocab, lang) for t in types),
+            key=lambda s: (s.text.lower(), s.href or ""),
+        )
         groups = self._groups(own, children, d, vocab, classes, lang)
         sources = self._sources(own, children, d, vocab, lang)
         links = self._links_to(node)

@@ -11,8 +11,8 @@ Update, Graph Store) it may be out of date, so from the first write on, and for 
 index predates ``entry_iri``, the labels are read from the store instead (``skos:prefLabel``,
 ``rdfs:label``), as the RDF documents do.
 
-One read-only connection per thread (the page routes run in a thread pool) and release; a
-release whose index file went missing falls back to the store.
+One read-only connection per release, shared by the threads the page routes run in (one at a
+time); a release whose index file went missing falls back to the store.
 """
 
 from __future__ import annotations
@@ -42,44 +42,49 @@ Labels = dict[str, dict[str, str]]  # IRI -> language ("" = none) -> label
 class IndexLabels:
     def __init__(self, reader: ReleaseStore) -> None:
         self.reader = reader
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        # the release whose index is open, where it is, and the connection (None: unusable)
+        self._open: tuple[str, Path, sqlite3.Connection | None] | None = None
 
     def of(self, iris: Iterable[str]) -> Labels:
         """The labels of ``iris`` (those that have one), per language."""
         wanted = list(dict.fromkeys(iris))
         if not wanted:
             return {}
-        db = self._db()
-        if db is None:
-            return self._from_store(wanted)
         out: Labels = {}
-        try:
-            for start in range(0, len(wanted), CHUNK):
-                chunk = wanted[start : start + CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = db.execute(
-                    f"SELECT iri, label_nl, label_en, label_any FROM entry WHERE iri IN ({marks})",
-                    chunk,
-                )
-                for iri, nl, en, other in rows:
-                    got = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
-                    if got:
-                        out[iri] = got
-        except sqlite3.Error:
-            self._local.db = None
-            return self._from_store(wanted)
-        return out
+        with self._lock:  # one connection (its page cache stays warm), one thread at a time
+            db = self._db()
+            if db is not None:
+                try:
+                    for start in range(0, len(wanted), CHUNK):
+                        chunk = wanted[start : start + CHUNK]
+                        marks = ",".join("?" * len(chunk))
+                        rows = db.execute(
+                            "SELECT iri, label_nl, label_en, label_any FROM entry "
+                            f"WHERE iri IN ({marks})",
+                            chunk,
+                        ).fetchall()
+                        for iri, nl, en, other in rows:
+                            got = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
+                            if got:
+                                out[iri] = got
+                    return out
+                except sqlite3.Error:
+                    db.close()
+                    assert self._open is not None
+                    self._open = (self._open[0], self._open[1], None)
+        return self._from_store(wanted)
 
     def _db(self) -> sqlite3.Connection | None:
-        """This thread's connection to the index of the release being served, or ``None`` when
-        the labels must come from the store (writes made, no usable index)."""
+        """The connection to the index of the release being served, or ``None`` when the
+        labels must come from the store (writes made, no usable index)."""
         if self.reader.writes:
             return None
         try:
             target = self.reader.target
         except NoRelease:
             return None
-        held: tuple[str, Path, sqlite3.Connection | None] | None = getattr(self._local, "db", None)
+        held = self._open
         if held is not None and held[0] == target:
             if held[2] is not None and not held[1].is_file():  # the index went: use the store
                 return None
@@ -88,7 +93,7 @@ class IndexLabels:
             held[2].close()
         path = index_path(self.reader)
         db = _open(path)
-        self._local.db = (target, path, db)
+        self._open = (target, path, db)
         return db
 
     def _from_store(self, iris: list[str]) -> Labels:
@@ -110,7 +115,9 @@ def _open(path: Path) -> sqlite3.Connection | None:
     if not path.is_file():
         return None
     try:
-        db = sqlite3.connect(path.absolute().as_uri() + "?mode=ro&immutable=1", uri=True)
+        db = sqlite3.connect(
+            path.absolute().as_uri() + "?mode=ro&immutable=1", uri=True, check_same_thread=False
+        )
         found = db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (IRI_INDEX,)
         ).fetchone()

@@ -1,6 +1,7 @@
 """Where the entity page's data comes from: the labels of linked things from the release's index
 (``endpoint/index_labels.py``) while it describes what is served, from the store after a write
-or when the index cannot say; links to a thing and its evidence read by pattern when they are
+or when the index cannot say; a page read from one release even if a build switches meanwhile;
+links to a thing and its evidence read by pattern when they are
 few, by SPARQL when they are many, with the same page either way.
 
 Runs the real app (FastAPI TestClient, caches off so that every request renders) on the small
@@ -13,6 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
@@ -20,6 +22,7 @@ from fastapi.testclient import TestClient
 from endpoint import entity_view
 from endpoint.app import create_app
 from endpoint.settings import ServeSettings
+from endpoint.store import ReleaseStore
 from ingest import pipeline
 
 ID = "https://kennisgraaf.nl/id/"
@@ -175,3 +178,19 @@ def test_source_references_are_named_after_their_owner_in_the_readers_language(
         page = html(real_rendering, f"/doc/bron/update-pilothubs-2023?lang={lang}")
         real_rendering.cookies.clear()
         assert link_text(page, ref, "inkomend") == [name]
+
+
+def test_a_page_reads_one_release_even_if_a_build_switches_meanwhile(mini_store: Path) -> None:
+    reader = ReleaseStore(mini_store)
+    hub = ox.NamedNode(HUB)
+    current = mini_store / "current"
+    with reader.pinned():
+        assert list(reader.quads(hub, None, None))
+        # a build publishes another release (here: an empty one) while the page is made
+        ox.Store(str(mini_store / "releases" / "leeg")).flush()
+        (mini_store / "next").symlink_to("releases/leeg")
+        (mini_store / "next").replace(current)
+        assert list(reader.quads(hub, None, None)), "the page goes on with its own release"
+        assert reader.select("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+    assert not list(reader.quads(hub, None, None)), "the next page reads the new release"
+    assert not reader.select("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
