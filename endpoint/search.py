@@ -7,6 +7,7 @@ Bad parameters answer 400 and a release without an index 503, both in the negoti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -95,12 +96,29 @@ TEXT: dict[str, dict[str, str]] = {
 EXAMPLES = ("pilothub", "learning analytics", "coördinatie", "docentondersteuning")
 
 
+Said = tuple[str, str]  # the same text in Dutch and in English
+
+
 class BadRequest(Exception):
-    def __init__(self, status: int, message: str, hint: str) -> None:
-        super().__init__(message)
+    """A request the search cannot answer: what is wrong and what to do, in both languages
+    (a message the store or the index gives in one text is shown as it is)."""
+
+    def __init__(self, status: int, message: Said | str, hint: Said | str) -> None:
         self.status = status
-        self.message = message
-        self.hint = hint
+        self.said = (message, message) if isinstance(message, str) else message
+        self.hints = (hint, hint) if isinstance(hint, str) else hint
+        super().__init__(self.said[1])
+
+    def told(self, lang: str) -> Told:
+        i = 1 if lang == "en" else 0
+        return Told(self.status, self.said[i], self.hints[i])
+
+
+@dataclass(frozen=True)
+class Told:
+    status: int
+    message: str
+    hint: str
 
 
 def _format(request: Request, use_param: bool = True) -> str:
@@ -113,8 +131,11 @@ def _format(request: Request, use_param: bool = True) -> str:
     if param:
         raise BadRequest(
             400,
-            f"unknown format '{param[:40]}'",
-            "use format=html or format=json, or leave it out and send an Accept header",
+            (f"onbekend formaat '{param[:40]}'", f"unknown format '{param[:40]}'"),
+            (
+                "gebruik format=html of format=json, of laat het weg en stuur een Accept-header",
+                "use format=html or format=json, or leave it out and send an Accept header",
+            ),
         )
     ranges = parse_accept(request.headers.get("accept"))
     js = quality(ranges, ("application/json",))
@@ -132,8 +153,14 @@ def _page(raw: str | None) -> int:
     if not 1 <= page <= MAX_PAGE:
         raise BadRequest(
             400,
-            f"page must be a whole number from 1 to {MAX_PAGE}, not '{raw[:40]}'",
-            "leave page out for the first page, or follow the page links of the results",
+            (
+                f"page is een geheel getal van 1 tot en met {MAX_PAGE}, niet '{raw[:40]}'",
+                f"page must be a whole number from 1 to {MAX_PAGE}, not '{raw[:40]}'",
+            ),
+            (
+                "laat page weg voor de eerste pagina, of volg de paginalinks bij de resultaten",
+                "leave page out for the first page, or follow the page links of the results",
+            ),
         )
     return page
 
@@ -191,9 +218,10 @@ def search_router(
     base = settings.base_iri
 
     def problem(request: Request, fmt: str, lang: str, err: BadRequest, q: str = "") -> Response:
+        told = err.told(lang)
         if fmt == "json":
             return JSONResponse(
-                {"ok": False, "status": err.status, "error": err.message, "hint": err.hint},
+                {"ok": False, "status": told.status, "error": told.message, "hint": told.hint},
                 status_code=err.status,
                 headers={"Vary": "Accept, Accept-Language, Cookie"},
             )
@@ -201,7 +229,7 @@ def search_router(
             request,
             lang,
             q,
-            {"kinds": [], "error": err},
+            {"kinds": [], "error": told},
             status_code=err.status,
             headers={"Vary": "Accept, Accept-Language, Cookie"},
         )
@@ -233,8 +261,16 @@ def search_router(
             if len(q) > MAX_QUERY:
                 raise BadRequest(
                     400,
-                    f"the search text is {len(q)} characters long; at most {MAX_QUERY} are allowed",
-                    "search for a few words, a name or part of one",
+                    (
+                        f"de zoektekst is {len(q)} tekens lang; er mogen er ten hoogste "
+                        f"{MAX_QUERY} zijn",
+                        f"the search text is {len(q)} characters long; at most {MAX_QUERY} "
+                        "are allowed",
+                    ),
+                    (
+                        "zoek op een paar woorden, een naam of een deel ervan",
+                        "search for a few words, a name or part of one",
+                    ),
                 )
             q = q.strip()
             page = _page(params.get("page"))
@@ -242,7 +278,14 @@ def search_router(
             try:
                 version = reader.version
             except NoRelease as e:
-                raise BadRequest(503, str(e), "run 'kennisgraaf build', then try again") from None
+                raise BadRequest(
+                    503,
+                    str(e),
+                    (
+                        "voer 'kennisgraaf build' uit en probeer het dan opnieuw",
+                        "run 'kennisgraaf build', then try again",
+                    ),
+                ) from None
             etag = etag_for(version, "search", q, kind_name or "", str(page), lang, fmt)
             cached = not_modified(request, etag)
             if cached is not None:
@@ -253,8 +296,12 @@ def search_router(
                 raise BadRequest(
                     503,
                     str(e),
-                    "the operator runs 'kennisgraaf build'; the server picks up the new "
-                    "release by itself",
+                    (
+                        "de beheerder voert 'kennisgraaf build' uit; de server neemt de nieuwe "
+                        "release vanzelf over",
+                        "the operator runs 'kennisgraaf build'; the server picks up the new "
+                        "release by itself",
+                    ),
                 ) from None
             # after the index is opened: a release whose index went missing still answers 503
             key = (etag, request.url.query)
@@ -341,6 +388,9 @@ def _kind(index: SearchIndex, name: str | None) -> Kind | None:
         known = ", ".join(sorted(k.key for k in index.kinds().values())[:40])
         raise BadRequest(
             400,
-            f"unknown kind '{name[:80]}'",
-            f"leave kind out to search everything, or use one of: {known}",
+            (f"onbekende soort '{name[:80]}'", f"unknown kind '{name[:80]}'"),
+            (
+                f"laat kind weg om in alles te zoeken, of gebruik een van: {known}",
+                f"leave kind out to search everything, or use one of: {known}",
+            ),
         ) from None

@@ -282,6 +282,26 @@ def test_bad_parameters_are_a_clear_400(client: TestClient, params: dict[str, st
     assert body["error"].replace("'", "&#39;") in page.text
 
 
+@pytest.mark.parametrize(
+    ("lang", "says", "todo"),
+    [
+        ("nl", "page is een geheel getal", "laat page weg"),
+        ("en", "page must be a whole number", "leave page out"),
+    ],
+)
+def test_a_bad_parameter_is_explained_in_the_readers_language(
+    client: TestClient, lang: str, says: str, todo: str
+) -> None:
+    for headers in (JSON, HTML):
+        r = client.get(
+            "/search",
+            params={"q": "xr", "page": "abc"},
+            headers={**headers, "Accept-Language": lang},
+        )
+        assert r.status_code == 400
+        assert says in r.text and todo in r.text, r.text[:500]
+
+
 @pytest.mark.parametrize("q", HOSTILE)
 def test_hostile_input_never_fails(client: TestClient, q: str) -> None:
     for headers in (JSON, HTML):
