@@ -90,12 +90,13 @@ class ReleaseStore:
         :meth:`column`) go to the release open when it began: a page is made from one release
         even if a build switches ``current`` meanwhile, and the symlink is read once, not at
         every read (a page makes dozens)."""
-        store = self.store()
+        outer: ox.Store | None = getattr(self._pin, "store", None)
+        store = outer if outer is not None else self.store()  # nested: the outer block's
         self._pin.store = store
         try:
             yield store
         finally:
-            self._pin.store = None
+            self._pin.store = outer
 
     def _reading(self) -> ox.Store:
         pinned: ox.Store | None = getattr(self._pin, "store", None)
