@@ -140,6 +140,13 @@ class ClassListing:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def counts(self) -> dict[str, int]:
+        """Every class with instances, and how many (distinct IRIs)."""
+        try:
+            return {str(i): int(n) for i, n in self.db.execute("SELECT iri, n FROM listed_class")}
+        except sqlite3.Error as e:
+            raise NoListing("unreadable", e) from None
+
     def page(self, class_iri: str, sort: str, lang: str, limit: int, offset: int) -> ListedPage:
         """The instances ``offset`` .. ``offset + limit`` of ``class_iri`` in ``sort`` order."""
         query = QUERIES[(sort, lang if lang == "en" else "nl")]
@@ -154,6 +161,16 @@ class ClassListing:
         except sqlite3.Error as e:
             raise NoListing("unreadable", e) from None
         return ListedPage(int(total), [(str(iri), int(n)) for iri, n in rows])
+
+
+def class_counts(reader: ReleaseStore) -> dict[str, int] | None:
+    """Instances per class (IRI instances of IRI classes), as the release's build counted them;
+    ``None`` when the release has no usable listings (then ask the store)."""
+    try:
+        with open_listing(reader) as listing:
+            return listing.counts()
+    except NoListing:
+        return None
 
 
 def open_listing(reader: ReleaseStore) -> ClassListing:

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from ontology.namespaces import prefixes
 from ontology.text import sort_key
 
-from .class_listing import SORTS, NoListing, open_listing
+from .class_listing import SORTS, NoListing, class_counts, open_listing
 from .entry_common import BadInput, Page, page_number, param, templates
 from .entry_labels import curie, fetch_texts, short
 from .ui_text import fill, texts
@@ -74,7 +74,10 @@ def classes(request: Request) -> Response:
     view = Page.of(request)
     if (unchanged := view.unchanged()) is not None:
         return unchanged
-    counts = {r["class"].value: int(r["n"].value) for r in view.reader.select(CLASSES)}
+    # counted by the build, like the class pages' listings (1.2 s at 1M triples with SPARQL)
+    counts = class_counts(view.reader)
+    if counts is None:
+        counts = {r["class"].value: int(r["n"].value) for r in view.reader.select(CLASSES)}
     names = fetch_texts(view.reader, counts)
     rows = [
         {
@@ -86,7 +89,7 @@ def classes(request: Request) -> Response:
         }
         for c, n in counts.items()
     ]
-    rows.sort(key=lambda r: (sort_key(r["label"]), r["iri"]))
+    rows.sort(key=lambda r: (sort_key(str(r["label"])), str(r["iri"])))
     return view.render("klassen.html", {"classes": rows})
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from ontology.namespaces import prefixes, sparql_prologue
 from queries import GROUPS, examples
 
+from .class_listing import class_counts
 from .entry_common import Page
 from .entry_labels import fetch_texts, values_block
 from .ui_text import texts
@@ -126,10 +127,14 @@ def home(request: Request) -> Response:
         return unchanged
     prologue = sparql_prologue(view.base)
     kinds = kind_iris(view.base)
-    counts = {
-        r["class"].value: int(r["n"].value)
-        for r in view.reader.select(COUNTS % values_block(kinds))
-    }
+    listed = class_counts(view.reader)  # counted by the build, as on /klassen
+    if listed is not None:
+        counts = {k: listed[k] for k in kinds if k in listed}
+    else:
+        counts = {
+            r["class"].value: int(r["n"].value)
+            for r in view.reader.select(COUNTS % values_block(kinds))
+        }
     sources = view.reader.select(prologue + SOURCES)
     names = fetch_texts(view.reader, [*kinds, *(r["src"].value for r in sources)])
     source_rows = [

@@ -8,8 +8,8 @@ grouped and counted. Evidence or a claim without a theme (target group) of its o
 through what it is about (``kg:about``), as in ``queries/bewijs-per-thema-en-sterkte.rq``; the
 page says so ("via ...").
 
-Four queries per page: the concept, its members, the evidence details, and the names of
-everything shown.
+Per page: one query for the concept, its members read by pattern (see :meth:`TopicView.members`),
+one query for the evidence details, and the names of everything shown (by pattern).
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ from .ui_text import fill, texts
 router = APIRouter()
 P = STANDARD_PREFIXES
 MAX_SLUG = 200
+RDF_TYPE = ox.NamedNode(P["rdf"] + "type")
+
+
+def _has(quads: Any) -> bool:
+    return next(iter(quads), None) is not None
 
 
 @dataclass(frozen=True)
@@ -96,20 +101,6 @@ SELECT ?rel ?x ?o $concept $scheme WHERE {
 }
 """
 
-MEMBERS = """
-SELECT ?s ?class ?via $concept $prop WHERE {
-  {
-    ?s $prop $concept ; a ?class .
-  } UNION {
-    VALUES ?class { kg:EvidenceItem kg:EvidenceClaim }
-    ?via $prop $concept .
-    ?s kg:about ?via ; a ?class .
-    FILTER NOT EXISTS { ?s $prop ?own }
-  }
-  FILTER(isIRI(?s))
-}
-"""
-
 EVIDENCE = """
 SELECT ?e ?field ?v ?w WHERE {
   VALUES ?e { %s }
@@ -165,6 +156,12 @@ class TopicView:
         self.concept = concept
         self.prologue = sparql_prologue(view.base)
         self.scheme = scheme_iri(view.base, topic.scheme)
+        kg = prefixes(view.base)["kg"]
+        self.about = ox.NamedNode(kg + "about")
+        self.evidence_kinds = (
+            ox.NamedNode(kg + "EvidenceItem"),
+            ox.NamedNode(kg + "EvidenceClaim"),
+        )
         self.subs = {
             ox.Variable("concept"): ox.NamedNode(concept),
             ox.Variable("scheme"): ox.NamedNode(self.scheme),
@@ -223,12 +220,36 @@ class TopicView:
         }
 
     def members(self) -> dict[str, Member]:
+        """The IRIs with the concept (``?s $prop $concept``) and a class, and the evidence items
+        and claims without a concept of their own (no ``$prop`` at all) that are ``kg:about``
+        one of those (their ``via``).
+
+        Read by pattern: Oxigraph plans a query before it substitutes ``$concept`` and
+        ``$prop``, so the SPARQL started from every typed thing (3 s for a theme with 1,600
+        members at 1M triples, against 0.1 s this way)."""
+        reader = self.view.reader
+        prop = self.subs[ox.Variable("prop")]
+        concept = self.subs[ox.Variable("concept")]
         out: dict[str, Member] = {}
-        for r in self.select(MEMBERS, "concept", "prop"):
-            m = out.setdefault(r["s"].value, Member(r["s"].value))
-            m.classes.add(r["class"].value)
-            if r["via"] is not None:
-                m.via.add(r["via"].value)
+        with reader.pinned():
+            tagged = list(dict.fromkeys(q.subject for q in reader.quads(None, prop, concept)))
+            for s in tagged:
+                if isinstance(s, ox.NamedNode):
+                    for q in reader.quads(s, RDF_TYPE, None):
+                        if not isinstance(q.object, ox.Triple):
+                            out.setdefault(s.value, Member(s.value)).classes.add(q.object.value)
+            for via in tagged:
+                if isinstance(via, ox.Triple):
+                    continue
+                for q in reader.quads(None, self.about, via):
+                    s = q.subject
+                    if not isinstance(s, ox.NamedNode) or _has(reader.quads(s, prop, None)):
+                        continue
+                    for cls in self.evidence_kinds:
+                        if _has(reader.quads(s, RDF_TYPE, cls)):
+                            m = out.setdefault(s.value, Member(s.value))
+                            m.classes.add(cls.value)
+                            m.via.add(via.value)
         return out
 
     def is_evidence(self, m: Member) -> bool:

@@ -2,7 +2,8 @@
 (``endpoint/index_labels.py``) while it describes what is served, from the store after a write
 or when the index cannot say; a page read from one release even if a build switches meanwhile;
 links to a thing and its evidence read by pattern when they are
-few, by SPARQL when they are many, with the same page either way.
+few, by SPARQL when they are many, with the same page either way; the class counts of
+/klassen and the home page from the index, else from the store.
 
 Runs the real app (FastAPI TestClient, caches off so that every request renders) on the small
 data set and on the real build of data/.
@@ -195,3 +196,30 @@ def test_a_page_reads_one_release_even_if_a_build_switches_meanwhile(mini_store:
         assert reader.select("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
     assert not list(reader.quads(hub, None, None)), "the next page reads the new release"
     assert not reader.select("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+
+
+# -- the class counts of /klassen and the home page ----------------------------------------------
+
+HUB_ROW = "/klasse?iri=https%3A%2F%2Fkennisgraaf.nl%2Fdef%2FHub"
+
+
+def hub_count(c: TestClient, path: str) -> int:
+    link = html(c, path).find("a", href=HUB_ROW)
+    assert link is not None, path
+    return int(link.find_parent("tr").find_all("td")[-1].get_text())
+
+
+@pytest.mark.parametrize("path", ["/klassen", "/"])
+def test_class_counts_come_from_the_index_and_else_from_the_store(
+    mini_store: Path, path: str
+) -> None:
+    # a count changed in the index only: the page shows it, so the page read the index
+    with sqlite3.connect(index_of(mini_store)) as db:
+        db.execute("UPDATE listed_class SET n = 41 WHERE iri = 'https://kennisgraaf.nl/def/Hub'")
+    with rendering_client(mini_store) as c:
+        assert hub_count(c, path) == 41
+    # a release without listings (an old build, a damaged index): counted in the store
+    with sqlite3.connect(index_of(mini_store)) as db:
+        db.execute("DROP TABLE listed_class")
+    with rendering_client(mini_store) as c:
+        assert hub_count(c, path) == 1
