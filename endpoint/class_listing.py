@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from .search_index_reader import FORMAT, index_path
+from .search_index_reader import FORMAT, connect_readonly, index_path
 from .store import ReleaseStore
 
 SORTS = ("label", "-label", "links", "-links")
@@ -108,11 +108,7 @@ class ClassListing:
         if not path.is_file():
             raise NoListing("missing")
         try:
-            self.db = sqlite3.connect(
-                path.absolute().as_uri() + "?mode=ro&immutable=1",
-                uri=True,
-                check_same_thread=False,
-            )
+            self.db = connect_readonly(path)
         except sqlite3.Error as e:
             raise NoListing("unreadable", e) from None
         try:

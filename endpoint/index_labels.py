@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES
 
-from .search_index_reader import index_path
+from .search_index_reader import connect_readonly, index_path
 from .store import NoRelease, ReleaseStore
 
 LABEL_PREDICATES = (
@@ -115,9 +115,7 @@ def _open(path: Path) -> sqlite3.Connection | None:
     if not path.is_file():
         return None
     try:
-        db = sqlite3.connect(
-            path.absolute().as_uri() + "?mode=ro&immutable=1", uri=True, check_same_thread=False
-        )
+        db = connect_readonly(path)
         found = db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (IRI_INDEX,)
         ).fetchone()

@@ -221,11 +221,7 @@ class SearchIndex:
                 "no search index: run 'kennisgraaf build'"
             )
         try:
-            self.db = sqlite3.connect(
-                path.absolute().as_uri() + "?mode=ro&immutable=1",
-                uri=True,
-                check_same_thread=False,
-            )
+            self.db = connect_readonly(path)
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.Error as e:
@@ -303,6 +299,14 @@ class SearchIndex:
             if kid in kinds
         ]
         return Results(total, hits, facets)
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection to a release's index: read-only and immutable (a release never changes, so
+    SQLite takes no locks and keeps what it read), usable from any thread."""
+    return sqlite3.connect(
+        path.absolute().as_uri() + "?mode=ro&immutable=1", uri=True, check_same_thread=False
+    )
 
 
 def index_path(reader: ReleaseStore) -> Path:
