@@ -65,12 +65,10 @@ INCOMING_WITH = "SELECT DISTINCT ?e ?p ?s WHERE { ?s ?p ?e }"
 EVIDENCE_LIMIT = 100
 EVIDENCE_CANDIDATES = 1000
 EVIDENCE = f"""
-SELECT ?e ?ev ?type ?via ?l ?st WHERE {{
+SELECT ?e ?ev ?type WHERE {{
   {{ SELECT ?e ?ev WHERE {{ ?ev kg:about|kg:supportsClaim|dcterms:subject ?e }}
     LIMIT {EVIDENCE_CANDIDATES} }}
   ?ev a ?type FILTER(?type IN (kg:EvidenceItem, kg:EvidenceClaim))
-  OPTIONAL {{ ?ev skos:prefLabel ?l }}
-  OPTIONAL {{ ?ev kg:evidenceStrength ?st }}
 }} LIMIT {EVIDENCE_LIMIT}
 """
 SUBJECT = P["dcterms"] + "subject"
@@ -96,6 +94,9 @@ class Shown:
     href: str | None = None
     lang: str | None = None  # set when the text is not in the reader's language
     kind: str = "text"  # text | link | url | code
+
+
+Evidence = list[tuple[Shown, str]]  # an evidence item or claim about the thing, and its kind
 
 
 @dataclass
@@ -144,7 +145,7 @@ class Page:
     incoming: list[IncomingGroup]
     incoming_total: int
     sources: list[Source]
-    evidence: list[tuple[Shown, str, Shown | None]]
+    evidence: Evidence
     evidence_themes: list[Shown]  # its themes, linked to their pages (evidence per theme)
     is_class: bool
     is_term: bool
@@ -255,7 +256,7 @@ class EntityView:
         sources = self._sources(own, children, d, vocab, lang)
         links = self._links_to(node)
         incoming, total = self._incoming(node, links, vocab, lang, in_prop, page)
-        evidence = self._evidence(node, links, d, vocab, lang)
+        evidence = self._evidence(node, links, vocab, lang)
         owl = P["owl"]
         is_class = bool(types & {owl + "Class", P["rdfs"] + "Class"})
         is_term = node.startswith(self.base + "def")
@@ -550,62 +551,47 @@ class EntityView:
                 )
         return sorted(out, key=lambda x: x.text.lower())
 
-    def _evidence(
-        self, node: str, links: Links | None, d: Description, vocab: Vocabulary, lang: str
-    ) -> list[tuple[Shown, str, Shown | None]]:
-        """Evidence items and claims about this thing: among the links to it when they were
-        few (each candidate's type tested by pattern), else with :data:`EVIDENCE`."""
-        if links is not None:
-            candidates = [
+    def _evidence(self, node: str, links: Links | None, vocab: Vocabulary, lang: str) -> Evidence:
+        """Evidence items and claims about this thing, with their kind: among the links to it
+        when they were few (each candidate's type tested by pattern), else with
+        :data:`EVIDENCE`; named from the release's index, like the links."""
+        kinds: dict[str, str] = {}  # evidence IRI -> its class
+        if links is not None and (
+            len(candidates := self._evidence_candidates(node, links)) <= EVIDENCE_BY_PATTERN
+        ):
+            for ev in candidates:
+                kind = next(
+                    (
+                        k
+                        for k in self.evidence_kinds
+                        if self.reader.has(ox.NamedNode(ev), TYPE_NODE, k)
+                    ),
+                    None,
+                )
+                if kind is not None:
+                    kinds[ev] = kind.value
+        else:
+            for r in self.reader.select(self.prologue + EVIDENCE, {E: ox.NamedNode(node)}):
+                if r["ev"].value != node:
+                    kinds.setdefault(r["ev"].value, r["type"].value)
+        labels = self.labels.of(kinds)
+        out = []
+        for ev, cls in kinds.items():
+            t = pick(labels.get(ev), lang) or (local_name(ev), None)
+            kind_label = vocab.label(cls, lang) or local_name(cls)
+            out.append((Shown(t[0], href(ev, self.base), t[1], "link"), kind_label))
+        out.sort(key=lambda x: x[0].text.lower())
+        return out[:EVIDENCE_LIMIT]
+
+    def _evidence_candidates(self, node: str, links: Links) -> list[str]:
+        return list(
+            dict.fromkeys(
                 s.value
                 for p in self.evidence_links
                 for s in links.get(p, [])
                 if isinstance(s, ox.NamedNode) and s.value != node
-            ]
-            if len(candidates) <= EVIDENCE_BY_PATTERN:
-                return self._evidence_among(list(dict.fromkeys(candidates)), d, vocab, lang)
-        found: dict[str, dict[str, Any]] = {}
-        for r in self.reader.select(self.prologue + EVIDENCE, {E: ox.NamedNode(node)}):
-            ev = r["ev"].value
-            if ev == node:
-                continue
-            item = found.setdefault(
-                ev, {"labels": {}, "type": r["type"].value, "via": None, "st": None}
             )
-            if r["l"] is not None:
-                item["labels"].setdefault(r["l"].language or "", r["l"].value)
-            if r["via"] is not None and item["via"] is None:
-                item["via"] = r["via"].value
-            if r["st"] is not None:
-                item["st"] = r["st"].value
-        return self._evidence_rows(found, d, vocab, lang)
-
-    def _evidence_among(
-        self, candidates: list[str], d: Description, vocab: Vocabulary, lang: str
-    ) -> list[tuple[Shown, str, Shown | None]]:
-        found: dict[str, dict[str, Any]] = {}
-        for ev in candidates:
-            node = ox.NamedNode(ev)
-            for kind in self.evidence_kinds:
-                if next(iter(self.reader.quads(node, TYPE_NODE, kind)), None) is not None:
-                    found[ev] = {"labels": {}, "type": kind.value, "via": None, "st": None}
-                    break
-        labels = self.labels.of(found)
-        for ev, item in found.items():
-            item["labels"] = labels.get(ev, {})
-        return self._evidence_rows(found, d, vocab, lang)
-
-    def _evidence_rows(
-        self, found: dict[str, dict[str, Any]], d: Description, vocab: Vocabulary, lang: str
-    ) -> list[tuple[Shown, str, Shown | None]]:
-        out = []
-        for ev, item in found.items():
-            t = pick(item["labels"], lang) or (local_name(ev), None)
-            kind = vocab.label(item["type"], lang) or local_name(item["type"])
-            via = self.name(item["via"], d, vocab, lang) if item["via"] else None
-            out.append((Shown(t[0], href(ev, self.base), t[1], "link"), kind, via))
-        out.sort(key=lambda x: (x[2] is not None, x[0].text.lower()))
-        return out[:100]
+        )
 
     def _schema_org(
         self,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -98,17 +98,27 @@ class IndexLabels:
 
     def _from_store(self, iris: list[str]) -> Labels:
         out: Labels = {}
+        nodes = []
         for iri in iris:
             try:
-                node = ox.NamedNode(iri)
+                nodes.append(ox.NamedNode(iri))
             except ValueError:
                 continue
-            for lp in LABEL_PREDICATES:
-                for q in self.reader.quads(node, lp, None):
-                    label = q.object
-                    if isinstance(label, ox.Literal):
-                        out.setdefault(iri, {}).setdefault(label.language or "", label.value)
+        for node, _lp, label in store_labels(self.reader, nodes):
+            out.setdefault(node.value, {}).setdefault(label.language or "", label.value)
         return out
+
+
+def store_labels(
+    reader: ReleaseStore, nodes: Iterable[ox.NamedNode]
+) -> Iterator[tuple[ox.NamedNode, ox.NamedNode, ox.Literal]]:
+    """(thing, label predicate, label) for each of ``nodes``, read from the store by pattern:
+    what the RDF documents carry, and the pages use when the index cannot say."""
+    for node in nodes:
+        for lp in LABEL_PREDICATES:
+            for q in reader.quads(node, lp, None):
+                if isinstance(q.object, ox.Literal):
+                    yield node, lp, q.object
 
 
 def _open(path: Path) -> sqlite3.Connection | None:

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from ontology.namespaces import STANDARD_PREFIXES, prefixes, sparql_prologue
 
 from .graph_store import used_prefixes
-from .index_labels import LABEL_PREDICATES, IndexLabels
+from .index_labels import IndexLabels, store_labels
 from .negotiation import JSONLD, NTRIPLES, RDFXML, TURTLE, Format
 from .store import ReleaseStore
 
@@ -132,10 +132,8 @@ class Describer:
         if labels is not None:
             d.labels = labels.of(o.value for o in targets)
         else:
-            for o in targets:
-                for lp in LABEL_PREDICATES:
-                    for q in self.reader.quads(o, lp, None):
-                        d.add_label(o, lp, q.object)
+            for o, lp, label in store_labels(self.reader, targets):
+                d.add_label(o, lp, label)
         if iri.startswith(self.base + "graph/"):
             size = self.reader.select(self.prologue + GRAPH_SIZE, {E: node})
             if size:

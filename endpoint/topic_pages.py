@@ -35,10 +35,6 @@ MAX_SLUG = 200
 RDF_TYPE = ox.NamedNode(P["rdf"] + "type")
 
 
-def _has(quads: Any) -> bool:
-    return next(iter(quads), None) is not None
-
-
 @dataclass(frozen=True)
 class Topic:
     scheme: str  # the concept scheme's id, as in begrippen.yaml
@@ -243,10 +239,10 @@ class TopicView:
                     continue
                 for q in reader.quads(None, self.about, via):
                     s = q.subject
-                    if not isinstance(s, ox.NamedNode) or _has(reader.quads(s, prop, None)):
+                    if not isinstance(s, ox.NamedNode) or reader.has(s, prop, None):
                         continue
                     for cls in self.evidence_kinds:
-                        if _has(reader.quads(s, RDF_TYPE, cls)):
+                        if reader.has(s, RDF_TYPE, cls):
                             m = out.setdefault(s.value, Member(s.value))
                             m.classes.add(cls.value)
                             m.via.add(via.value)
