@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -38,6 +37,7 @@ import pyoxigraph as ox
 
 from . import release
 from .errors import BuildError
+from .export import sha256_file
 from .settings import ExportSettings
 from .sorted_runs import SortedRuns
 
@@ -265,14 +265,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def write_changes(
     store_root: Path,
     new_path: Path,
@@ -334,7 +326,7 @@ def write_changes(
             "media_type": PATCH_MEDIA_TYPE,
             "compression": "gzip",
             "bytes": tmp.stat().st_size,
-            "sha256": _sha256(tmp),
+            "sha256": sha256_file(tmp),
         },
         **counts,
     }
