@@ -13,8 +13,9 @@ Which graph:
     POST        adds to the graph (201 if it is new, 204 if it was there); multipart allowed
     DELETE      removes the graph (204); 404 if absent. The default graph is emptied.
 
-Reads are open; writes need the bearer token (auth.py) and run through ``Executor.write`` with
-``pyoxigraph.Store`` methods, never SPARQL text.
+Reads are open; writes need the bearer token (auth.py) and run through ``Executor.write``. A PUT
+or POST is one transaction (``write_update``): the old graph is never gone without the new one in
+its place, not for a reader in between and not after a crash.
 """
 
 from __future__ import annotations
@@ -172,26 +173,15 @@ def graph_store_router(settings: ServeSettings, executor: Executor) -> APIRouter
             base,
             multipart_allowed=is_post,
         )
+        update = await run_in_threadpool(write_update, graph, triples, not is_post)
         target_graph = graph
-        quads = [ox.Quad(t.subject, t.predicate, t.object, target_graph) for t in triples]
 
-        def put(store: ox.Store) -> bool:
+        def write(store: ox.Store) -> bool:
             existed = _exists(store, target_graph)
-            # two steps (pyoxigraph has no transaction over both); each one is atomic
-            store.remove_graph(target_graph)
-            if isinstance(target_graph, ox.NamedNode):
-                store.add_graph(target_graph)
-            store.extend(quads)
+            store.update(update)
             return existed
 
-        def post(store: ox.Store) -> bool:
-            existed = _exists(store, target_graph)
-            if isinstance(target_graph, ox.NamedNode) and not existed:
-                store.add_graph(target_graph)
-            store.extend(quads)
-            return existed
-
-        existed = await executor.write(post if is_post else put)
+        existed = await executor.write(write)
         if created_iri is not None:
             return Response(status_code=201, headers={"Location": created_iri})
         return Response(status_code=204 if existed else 201)
@@ -216,6 +206,30 @@ def graph_store_router(settings: ServeSettings, executor: Executor) -> APIRouter
         return Response(status_code=204)
 
     return router
+
+
+def write_update(graph: GraphName, triples: list[ox.Triple], replace: bool) -> str:
+    """One SPARQL Update that adds ``triples`` to ``graph`` (and makes it exist), after dropping
+    what it held when ``replace``: Oxigraph runs an update request as one transaction, which
+    pyoxigraph's ``remove_graph`` followed by ``extend`` is not.
+
+    No text of the request goes into it: ``triples`` are terms from the RDF parser, written by
+    pyoxigraph's own N-Triples serialiser (N-Triples is a subset of the triples syntax of INSERT
+    DATA, which takes no bound values), and the graph is an IRI the parser checked."""
+    ops = []
+    if isinstance(graph, ox.NamedNode):
+        if replace:
+            ops.append(f"DROP SILENT GRAPH {graph}")
+        ops.append(f"CREATE SILENT GRAPH {graph}")
+        opening, closing = f"INSERT DATA {{ GRAPH {graph} {{\n", "}}"
+    else:
+        if replace:
+            ops.append("DROP SILENT DEFAULT")
+        opening, closing = "INSERT DATA {\n", "}"
+    if triples:
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        ops.append(opening + data.decode() + closing)
+    return " ;\n".join(ops)  # empty (a valid update that does nothing) for an empty POST
 
 
 def used_prefixes(triples: list[ox.Triple], prefix_map: dict[str, str]) -> dict[str, str]:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import rdflib
+import rdflib.compare
 
 from tests.sparql_support import AUTH, TOKEN, mini_release, serving
 
@@ -225,6 +227,79 @@ def test_put_with_broken_turtle_is_400_with_the_line_and_keeps_the_graph(
     assert r.json()["line"] == 3
     kept = client.get("/store", params=graph, headers={"Accept": "application/n-triples"})
     assert len(kept.text.strip().splitlines()) == 2
+
+
+TRICKY = (
+    f"@prefix ex: <{EX}> .\n"
+    'ex:s ex:p "quote \\" backslash \\\\ newline \\n tab \\t }} ." ;\n'
+    '  ex:naam "Coördinatieteam"@nl, "x"^^ex:dt, 12, true ;\n'
+    f"  ex:q [ ex:r [ ex:t <{EX}café> ] ], <{EX}s> .\n"
+).encode()
+
+
+def test_put_and_post_keep_every_term_exactly(client: httpx.Client) -> None:
+    graph = {"graph": f"{EX}tricky"}
+    for method in ("PUT", "POST"):
+        client.delete("/store", params=graph, headers=AUTH)
+        r = client.request(
+            method,
+            "/store",
+            params=graph,
+            content=TRICKY,
+            headers={"Content-Type": "text/turtle", **AUTH},
+        )
+        assert r.status_code == 201, r.text
+        got = client.get("/store", params=graph, headers={"Accept": "application/n-triples"})
+        sent = rdflib.Graph().parse(data=TRICKY, format="turtle")
+        back = rdflib.Graph().parse(data=got.text, format="nt")
+        assert rdflib.compare.isomorphic(sent, back), method  # blank nodes still linked
+    # an empty POST changes nothing, an empty PUT empties the graph and keeps it
+    r = client.post(
+        "/store", params=graph, content=b"", headers={"Content-Type": "text/turtle", **AUTH}
+    )
+    assert r.status_code == 204
+    got = client.get("/store", params=graph, headers={"Accept": "application/n-triples"})
+    assert len(got.text.strip().splitlines()) == len(sent)
+    r = client.put(
+        "/store", params=graph, content=b"", headers={"Content-Type": "text/turtle", **AUTH}
+    )
+    assert r.status_code == 204
+    got = client.get("/store", params=graph, headers={"Accept": "application/n-triples"})
+    assert got.status_code == 200 and got.text.strip() == ""
+
+
+def test_a_reader_never_sees_a_graph_half_replaced(client: httpx.Client) -> None:
+    """PUT is one transaction: while a graph is replaced again and again, every read of it finds
+    all of the old or all of the new triples, never an empty or partly written graph (with a
+    remove followed by an insert, a read in between found it empty)."""
+    graph = {"graph": f"{EX}replaced"}
+    versions = {
+        n: "".join(f'<{EX}e{i}> <{EX}v> "{n}" .\n' for i in range(3000)).encode() for n in (1, 2)
+    }
+    headers = {"Content-Type": "application/n-triples", **AUTH}
+    assert client.put("/store", params=graph, content=versions[1], headers=headers).is_success
+    seen: list[tuple[int, int]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        with httpx.Client(base_url=client.base_url, timeout=30) as reader:
+            while not stop.is_set():
+                r = reader.get("/store", params=graph, headers={"Accept": "application/n-triples"})
+                lines = r.text.strip().splitlines() if r.status_code == 200 else []
+                values = {ln.rsplit(" ", 2)[1] for ln in lines}
+                seen.append((len(lines), len(values)))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        for n in (2, 1) * 8:
+            r = client.put("/store", params=graph, content=versions[n], headers=headers)
+            assert r.status_code == 204
+    finally:
+        stop.set()
+        thread.join()
+    assert seen
+    assert all(s == (3000, 1) for s in seen), sorted(set(seen))
 
 
 @pytest.mark.parametrize(
