@@ -201,7 +201,9 @@ def prepare_stores(n: int, folder: Path, env: dict[str, str]) -> dict[str, Any]:
     reused when made from the same generated data."""
     work = OUT / f"endpoint-{size_label(n).lower()}"
     stamp = work / "stamp.json"
-    key = {"data": _digest(folder), "kennisgraaf": _pkg_version()}
+    # "release": what a release holds beyond the quads (2: the list of large subjects in its
+    # metadata, without which lookups are counted per request); older stores are rebuilt
+    key = {"data": _digest(folder), "kennisgraaf": _pkg_version(), "release": 2}
     if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")).get("key") == key:
         return json.loads(stamp.read_text(encoding="utf-8"))
     shutil.rmtree(work, ignore_errors=True)
@@ -549,7 +551,12 @@ def bench_server(
 
 
 def bench_size(
-    n: int, env: dict[str, str], mix_names: list[str], clients: list[int], duration: float
+    n: int,
+    env: dict[str, str],
+    mix_names: list[str],
+    clients: list[int],
+    duration: float,
+    ceiling: bool = True,
 ) -> dict[str, Any]:
     folder, generated, gen_s = data_folder(n)
     stores = prepare_stores(n, folder, env)
@@ -593,6 +600,32 @@ def bench_size(
             env,
         ),
     ]
+    if ceiling:
+        servers.append(
+            Server(
+                "ceiling",
+                "Python ceiling",
+                [
+                    str(BIN / "uvicorn"),
+                    "bench.python_ceiling:app",
+                    "--host",
+                    HOST,
+                    "--port",
+                    "{port}",
+                    "--workers",
+                    str(os.cpu_count() or 1),
+                    "--loop",
+                    "uvloop",
+                    "--http",
+                    "httptools",
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                "/sparql",
+                env | {"KENNISGRAAF_CEILING_STORE": str(ROOT / stores["release"])},
+            )
+        )
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="endpoint-", dir=OUT) as tmp:
         for server in servers:
@@ -616,12 +649,11 @@ def bench_size(
 # --- output ---------------------------------------------------------------------------------
 
 
-def ratio(size: dict[str, Any], mix: str, clients: int) -> float | None:
+def ratio(size: dict[str, Any], mix: str, clients: int, name: str = "kennisgraaf") -> float | None:
+    """Requests/s of server ``name`` ÷ Oxigraph's, for one mix and number of clients."""
     try:
         kg = next(
-            c
-            for c in size["servers"]["kennisgraaf"]["mixes"][mix]["cells"]
-            if c["clients"] == clients
+            c for c in size["servers"][name]["mixes"][mix]["cells"] if c["clients"] == clients
         )
         ox_ = next(
             c for c in size["servers"]["oxigraph"]["mixes"][mix]["cells"] if c["clients"] == clients
@@ -658,18 +690,31 @@ def markdown(result: dict[str, Any]) -> str:
                 "thread)",
                 "",
                 "| clients | Kennisgraaf req/s | p50 | p95 | errors "
-                "| Oxigraph req/s | p50 | p95 | errors | ratio |",
-                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+                "| Oxigraph req/s | p50 | p95 | errors | ratio "
+                "| Python ceiling req/s | ceiling ratio |",
+                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             ]
             kg = size["servers"]["kennisgraaf"]["mixes"][mix]["cells"]
             oxc = size["servers"]["oxigraph"]["mixes"][mix]["cells"]
+            ceiling = {
+                c["clients"]: c
+                for c in size["servers"]
+                .get("ceiling", {})
+                .get("mixes", {})
+                .get(mix, {})
+                .get("cells", [])
+            }
             for a, b in zip(kg, oxc, strict=True):
                 r = ratio(size, mix, a["clients"])
+                top = ceiling.get(a["clients"])
+                rc = ratio(size, mix, a["clients"], "ceiling") if top else None
                 out.append(
                     f"| {a['clients']} | {_rps(a['requests_per_s'])} | {_ms(a['p50_ms'])} "
                     f"| {_ms(a['p95_ms'])} | {a['errors']} | {_rps(b['requests_per_s'])} "
                     f"| {_ms(b['p50_ms'])} | {_ms(b['p95_ms'])} | {b['errors']} "
-                    f"| {'–' if r is None else f'{r:.2f}×'} |"
+                    f"| {'–' if r is None else f'{r:.2f}×'} "
+                    f"| {'–' if top is None else _rps(top['requests_per_s'])} "
+                    f"| {'–' if rc is None else f'{rc:.2f}×'} |"
                 )
             out.append("")
     return "\n".join(out).rstrip()
@@ -683,9 +728,11 @@ def verdicts(result: dict[str, Any]) -> list[str]:
             if r is None:
                 continue
             ok = "met" if r >= target else "NOT met"
+            rc = ratio(size, mix, TARGET_CLIENTS, "ceiling")
+            top = "" if rc is None else f"; the Python ceiling reaches {rc:.2f}×"
             lines.append(
                 f"{size['label']} {mix} at {TARGET_CLIENTS} clients: {r:.2f}× "
-                f"(target {target:.1f}×: {ok})"
+                f"(target {target:.1f}×: {ok}{top})"
             )
         top = max(result["settings"]["clients"])
         for name in ("kennisgraaf", "oxigraph"):
@@ -729,6 +776,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_load_args(ap, DEFAULT_SIZES, "endpoint.json")
     ap.add_argument("--mixes", default=",".join(MIXES), help="query mixes")
+    ap.add_argument(
+        "--no-ceiling",
+        action="store_true",
+        help="leave out the Python ceiling (bench/python_ceiling.py, the thinnest Python server)",
+    )
     args = ap.parse_args(argv)
     sizes, clients = load_args(ap, args)
     mix_names = [m.strip() for m in args.mixes.split(",") if m.strip()]
@@ -747,7 +799,9 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": [],
     }
     for n in sizes:
-        result["sizes"].append(bench_size(n, env, mix_names, clients, args.duration))
+        result["sizes"].append(
+            bench_size(n, env, mix_names, clients, args.duration, not args.no_ceiling)
+        )
     result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["verdicts"] = verdicts(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,55 @@
+"""The thinnest Python SPARQL server over pyoxigraph: the ceiling for any server written like ours.
+
+    KENNISGRAAF_CEILING_STORE=DIR uvicorn bench.python_ceiling:app --workers 2 ...
+
+``bench/endpoint_bench.py`` runs it as a third server next to ``kennisgraaf serve`` and Oxigraph's
+own server, on the same release and queries. It does only what every Python server over pyoxigraph
+must do for a query: uvicorn (httptools, uvloop) parses the request, the form body is decoded,
+pyoxigraph evaluates the query *in the event loop* and serialises it as SPARQL JSON, and the bytes
+are sent. Nothing else: no content negotiation, no timeout (a slow query stops the process), no
+limits, no gzip, no CORS, no error pages beyond a bare 400. One process per core
+(``--workers``), each with its own read-only store.
+
+It is not a server to run. Its figures say how far the request handling of a Python server can go
+on the machine the benchmark runs on: when it stays below a target, no change to Kennisgraaf's own
+Python code can reach that target, and only moving the request handling out of Python would.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from typing import Any
+
+import pyoxigraph as ox
+
+_STORE = ox.Store.read_only(os.environ["KENNISGRAAF_CEILING_STORE"])
+_JSON = ox.QueryResultsFormat.JSON
+_HEADERS = [(b"content-type", b"application/sparql-results+json")]
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "http":  # lifespan: nothing to set up
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+        return
+    parts = []
+    while True:
+        message = await receive()
+        parts.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    status, body = 200, b""
+    try:
+        query = urllib.parse.parse_qs(b"".join(parts).decode())["query"][0]
+        result = _STORE.query(query, use_default_graph_as_union=True)
+        if not isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
+            raise ValueError("only SELECT and ASK")
+        body = result.serialize(format=_JSON) or b""
+    except (KeyError, UnicodeDecodeError, SyntaxError, OSError, ValueError) as e:
+        status, body = 400, str(e).encode()
+    headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
