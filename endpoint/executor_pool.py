@@ -19,6 +19,11 @@ ending its worker; a fresh worker takes its place.
   flight, new queries wait for the write, then the workers reopen the store (a generation counter
   goes with each job, as does the release folder, so a new build is picked up too). Writes are
   not stopped by the timeout; only holders of the update token can send them.
+- **Lookups** of one thing's triples (``endpoint/quick_lookup.py``: one triple pattern with a
+  fixed subject of at most 2,000 quads) are answered in this process, in the event loop: their
+  cost has a small bound known before they run, so they need no stopping, and the hand-over to a
+  worker would cost as much as the lookup. They do not count against the workers and the queue,
+  and they wait for no write (while one runs or waits, they go to a worker like any query).
 - ``read`` runs a quick function in this process's thread pool.
 - Workers leave when ``aclose`` asks, when their socket closes or when this process is gone.
 """
@@ -41,6 +46,7 @@ from typing import Any, TypeVar, cast
 from starlette.concurrency import run_in_threadpool
 
 from .executor import (
+    Dataset,
     ExecutorError,
     NotAcceptable,
     Overloaded,
@@ -51,9 +57,10 @@ from .executor import (
     ResultKind,
     WritesDisabled,
 )
-from .executor_local import parse_error
+from .executor_local import parse_error, serialize
 from .limits import check_service
 from .pool_worker import FRAME, LENGTH, frame
+from .quick_lookup import lookup_subject, small_subject
 from .settings import ServeSettings
 from .store import ReleaseStore
 
@@ -233,6 +240,7 @@ class PoolExecutor:
         self._closed = False
         self._seen: tuple[str | None, str] = (None, "")
         self._current_link = str(reader.root / "current")
+        self.lookups = 0  # lookups answered in this process (see _lookup)
 
     # --- workers -------------------------------------------------------------------------
 
@@ -347,6 +355,8 @@ class PoolExecutor:
         check_service(job.query, self._settings.service_allow, job.base_iri)
         if self._closed:
             raise Overloaded("the server is shutting down", self._retry_after())
+        if (quick := self._lookup(job)) is not None:
+            return quick
         self._replenish()
         if self._busy + self._waiting >= self._size + self._queue:
             raise Overloaded(
@@ -400,6 +410,24 @@ class PoolExecutor:
         return QueryResult(
             cast(ResultKind, head["kind"]), head["media"], self._stream(run, self._timeout)
         )
+
+    def _lookup(self, job: QueryJob) -> QueryResult | None:
+        """The answer to a lookup (see the module), evaluated here; ``None`` for any other
+        query, and for a lookup while a write runs or waits."""
+        if job.dataset != Dataset():
+            return None
+        subject = lookup_subject(job.query, job.base_iri)
+        if subject is None or not self._rw.try_acquire_read():
+            return None
+        try:
+            store = self._reader.store()
+            if not small_subject(store, self._reader.meta, not self._reader.writes, subject):
+                return None
+            kind, media, data = serialize(job, store)
+        finally:
+            self._rw.release_read()
+        self.lookups += 1
+        return QueryResult(kind, media, _once(data), data)
 
     def _timeout_error(self) -> QueryTimeout:
         return QueryTimeout(

@@ -20,6 +20,7 @@ from ontology.namespaces import prefixes
 from . import changes, release
 from .errors import BuildError, DataError, Problem
 from .kinds import KINDS_BY_FILE, Kind
+from .large_subjects import large_subjects
 from .mapping import Mapped, Mapper
 from .report import to_problems
 from .ror import RorMapper, RorOrg, read_ror
@@ -350,6 +351,7 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
         store.optimize()
         step("store")
         _search_index(store, build_dir, base, progress)
+        large = large_subjects(store)
         step("search")
         del store  # close the directory before it is renamed into place
         gc.collect()
@@ -362,6 +364,7 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
             "records": inp.count,
             "sha256_inputs": digest,
             "base_iri": base,
+            "large_subjects": large,
         }
         _exports(build_dir, meta, settings, progress)
         changes.write_changes(settings.store, build_dir, meta, settings.base_iri, progress)
