@@ -557,6 +557,7 @@ def bench_size(
     clients: list[int],
     duration: float,
     ceiling: bool = True,
+    processes: int = 1,
 ) -> dict[str, Any]:
     folder, generated, gen_s = data_folder(n)
     stores = prepare_stores(n, folder, env)
@@ -580,6 +581,8 @@ def bench_size(
                 HOST,
                 "--port",
                 "{port}",
+                "--processes",
+                str(processes),
             ],
             "/sparql",
             port_env,
@@ -777,6 +780,12 @@ def main(argv: list[str] | None = None) -> int:
     add_load_args(ap, DEFAULT_SIZES, "endpoint.json")
     ap.add_argument("--mixes", default=",".join(MIXES), help="query mixes")
     ap.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="kennisgraaf serve --processes (default: one per core; the endpoint is read-only)",
+    )
+    ap.add_argument(
         "--no-ceiling",
         action="store_true",
         help="leave out the Python ceiling (bench/python_ceiling.py, the thinnest Python server)",
@@ -795,12 +804,19 @@ def main(argv: list[str] | None = None) -> int:
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "machine": machine() | {"wrk": _wrk_version()},
         "settings": {k: v for k, v in sorted(env.items()) if k.startswith("KENNISGRAAF_")}
-        | {"clients": clients, "duration_s": args.duration, "warmup_s": WARMUP_S},
+        | {
+            "clients": clients,
+            "duration_s": args.duration,
+            "warmup_s": WARMUP_S,
+            "kennisgraaf_processes": args.processes,
+        },
         "sizes": [],
     }
     for n in sizes:
         result["sizes"].append(
-            bench_size(n, env, mix_names, clients, args.duration, not args.no_ceiling)
+            bench_size(
+                n, env, mix_names, clients, args.duration, not args.no_ceiling, args.processes
+            )
         )
     result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["verdicts"] = verdicts(result)

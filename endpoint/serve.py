@@ -1,10 +1,19 @@
-"""Run the app with uvicorn (uvloop and httptools when installed)."""
+"""Run the app with uvicorn (uvloop and httptools when installed).
+
+With ``server_processes`` > 1 (only when writes are off) uvicorn starts that many server processes
+sharing the port, each making the app from the settings this process passes on as JSON
+(``app_from_environment``): one Python process per core answers HTTP, where one process alone is
+the limit for quick requests (``bench/README.md``). Each has its own query workers, caches and
+read-only store.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import uvicorn
+from fastapi import FastAPI
 
 from .app import create_app
 from .settings import ServeSettings
@@ -22,12 +31,31 @@ def serve(settings: ServeSettings) -> int:
         f"Kennisgraaf op http://{settings.host}:{settings.port}/ (store: {settings.store})",
         file=sys.stderr,
     )
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "access_log": False,  # not logged at this level anyway; skips the per-request call
+        "timeout_graceful_shutdown": 5,
+    }
+    if settings.server_processes == 1:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        return 0
+    assert settings.update_token is None  # ServeSettings refuses more processes with writes
+    os.environ[SETTINGS_ENV] = settings.model_dump_json()
     uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        access_log=False,  # not logged at this level anyway; skips the per-request call
-        timeout_graceful_shutdown=5,
+        f"{__name__}:app_from_environment",
+        factory=True,
+        workers=settings.server_processes,
+        **options,  # type: ignore[arg-type]
     )
     return 0
+
+
+SETTINGS_ENV = "KENNISGRAAF_SERVE_SETTINGS_JSON"  # not a setting: how serve() passes them on
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of several server processes, with the settings of the process that
+    started them (``SETTINGS_ENV``), not read again from ``KENNISGRAAF_*`` and options."""
+    return create_app(ServeSettings.model_validate_json(os.environ[SETTINGS_ENV]))

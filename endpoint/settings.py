@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ontology.namespaces import CANONICAL_BASE
@@ -28,6 +28,13 @@ class ServeSettings(BaseSettings):
     )
     query_workers: int = Field(
         2, ge=0, le=64, description="worker processes that run queries (0: in-process, no timeout)"
+    )
+    server_processes: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="server processes sharing the port, each with its own query workers; more "
+        "than 1 only when writes are off (no update token)",
     )
     query_queue: int = Field(
         64, ge=0, description="queries that may wait for a free worker before 503 Overloaded"
@@ -56,6 +63,16 @@ class ServeSettings(BaseSettings):
     def _comma_list(cls, v: object) -> object:
         if isinstance(v, str):
             return [x.strip() for x in v.split(",") if x.strip()]
+        return v
+
+    @field_validator("server_processes")
+    @classmethod
+    def _processes(cls, v: int, info: ValidationInfo) -> int:
+        if v > 1 and info.data.get("update_token") is not None:
+            raise ValueError(
+                "more than one server process needs writes off: only one process can open the "
+                "store for writing; unset KENNISGRAAF_UPDATE_TOKEN, or serve with 1 process"
+            )
         return v
 
     @field_validator("base_iri")

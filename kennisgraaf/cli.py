@@ -149,6 +149,7 @@ def _serve(args: argparse.Namespace) -> int:
                     "query_workers",
                     "query_queue",
                     "max_body",
+                    "server_processes",
                 ),
             )
         )
@@ -220,6 +221,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes that run queries; 0 runs them in the server itself, without "
         "timeout (KENNISGRAAF_QUERY_WORKERS, default: 2)",
+    )
+    sp.add_argument(
+        "--processes",
+        dest="server_processes",
+        type=int,
+        metavar="N",
+        help="server processes sharing the port, each with its own query workers; more than 1 "
+        "only with writes off (KENNISGRAAF_SERVER_PROCESSES, default: 1)",
     )
     sp.add_argument(
         "--query-queue",

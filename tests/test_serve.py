@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +19,9 @@ from ingest import pipeline
 from ingest.settings import BuildSettings
 from tests.conftest import run_cli
 from tests.live_server import free_port, live_server
+from tests.sparql_support import WITH_TOKEN, WITHOUT_TOKEN
+
+JSON_ACCEPT = {"Accept": "application/sparql-results+json"}
 
 
 @pytest.fixture
@@ -89,3 +96,93 @@ def test_serve_without_a_build_says_what_to_do(tmp_path: Path) -> None:
     r = run_cli("serve", "--store", tmp_path / "leeg", "--port", str(free_port()))
     assert r.returncode == 2
     assert "kennisgraaf build" in r.stderr
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid``, started from any of its threads."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _descendants(pid: int) -> list[int]:
+    out = []
+    for child in _children(pid):
+        out += [child, *_descendants(child)]
+    return out
+
+
+def test_several_server_processes_share_the_port_when_writes_are_off(
+    mini_data: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    pipeline.build(BuildSettings(data=mini_data, store=store))
+    port = free_port()
+    env = {**os.environ, **WITHOUT_TOKEN, "KENNISGRAAF_QUERY_WORKERS": "1"}
+    cmd = [sys.executable, "-m", "kennisgraaf", "serve", "--store", str(store), "--port", str(port)]
+    proc = subprocess.Popen([*cmd, "--processes", "2"], env=env, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.1)
+        with httpx.Client(base_url=url) as c:
+            for _ in range(10):  # new connections, taken by either process
+                ask = c.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers=JSON_ACCEPT)
+                assert ask.status_code == 200 and ask.json()["boolean"] is True
+                assert c.get("/", headers={"Connection": "close"}).status_code == 200
+        # two server processes, each with its own query worker
+        deadline = time.monotonic() + 10
+        while len(servers := [p for p in _children(proc.pid) if _children(p)]) < 2:
+            assert time.monotonic() < deadline, _descendants(proc.pid)
+            time.sleep(0.1)
+        assert len(servers) == 2
+        everyone = _descendants(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while alive := [p for p in everyone if Path(f"/proc/{p}").exists() and not _zombie(p)]:
+        assert time.monotonic() < deadline, f"left running: {alive}"
+        time.sleep(0.1)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_several_server_processes_are_refused_when_writes_are_on(tmp_path: Path) -> None:
+    env = {**os.environ, **WITH_TOKEN}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kennisgraaf",
+            "serve",
+            "--store",
+            str(tmp_path),
+            "--processes",
+            "2",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "KENNISGRAAF_SERVER_PROCESSES" in done.stderr
+    assert "KENNISGRAAF_UPDATE_TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr
