@@ -20,6 +20,7 @@ from ingest.settings import BuildSettings
 from tests.conftest import run_cli
 from tests.live_server import free_port, live_server
 from tests.sparql_support import WITH_TOKEN, WITHOUT_TOKEN
+from tests.test_executor_pool import alive
 
 JSON_ACCEPT = {"Accept": "application/sparql-results+json"}
 
@@ -152,16 +153,9 @@ def test_several_server_processes_share_the_port_when_writes_are_off(
         proc.terminate()
         proc.wait(timeout=30)
     deadline = time.monotonic() + 10
-    while alive := [p for p in everyone if Path(f"/proc/{p}").exists() and not _zombie(p)]:
-        assert time.monotonic() < deadline, f"left running: {alive}"
+    while running := [p for p in everyone if alive(p)]:
+        assert time.monotonic() < deadline, f"left running: {running}"
         time.sleep(0.1)
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
 
 
 def test_several_server_processes_are_refused_when_writes_are_on(tmp_path: Path) -> None:
