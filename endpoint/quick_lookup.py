@@ -22,7 +22,7 @@ costs about as much as the lookup). No ``FILTER``,
 ``OPTIONAL``, second pattern, ``FROM``, ``SERVICE``, subquery, ``ORDER BY`` or ``VALUES``: all of
 those fall outside the grammar and go to the workers as before, as does anything the one
 regular expression below does not match exactly: comments, escapes in IRIs or names, names
-outside ASCII, a prefix declared twice, a relative IRI without a base. Refusing is always safe;
+outside ASCII, the subject's prefix declared twice, a relative IRI without a base. Refusing is always safe;
 only a match must be certain. (One compiled expression, not the tokenizer of
 ``sparql_lexer.py``: that takes about as long as the lookup itself.)
 """
@@ -69,22 +69,24 @@ def lookup_subject(query: str, base_iri: str | None = None) -> str | None:
     m = _LOOKUP.fullmatch(query)
     if m is None:
         return None
+    subject = m["s"]
+    wanted = None if subject.startswith("<") else subject.partition(":")[0]
     base = base_iri
-    prefixes: dict[str, str | None] = {}  # None: declared twice, or not resolvable
+    namespace: str | None = None
+    declared = 0
     for d in _DECLARATION.finditer(m["prologue"]):
         if d[1] is not None:
             base = resolve(d[1][1:-1], base)
             if base is None:
                 return None
-        else:
-            name = d[2][:-1]
-            prefixes[name] = None if name in prefixes else resolve(d[3][1:-1], base)
-    subject = m["s"]
-    if subject.startswith("<"):
+        elif d[2][:-1] == wanted:  # only the subject's prefix matters (declared once)
+            declared += 1
+            namespace = resolve(d[3][1:-1], base)
+    if wanted is None:
         return resolve(subject[1:-1], base)
-    prefix, _, local = subject.partition(":")
-    namespace = prefixes.get(prefix)
-    return None if namespace is None else namespace + local
+    if declared != 1 or namespace is None:
+        return None
+    return namespace + subject.partition(":")[2]
 
 
 def small_subject(store: ox.Store, meta: dict[str, Any], as_built: bool, subject: str) -> bool:

@@ -33,10 +33,11 @@ class ReleaseStore:
         self.meta: dict[str, Any] = {}
         self.writes = 0  # writes to the open release (SPARQL Update, Graph Store) since it opened
         self._pin = threading.local()
+        self._link = os.fspath(root / "current")  # read at every store(): made once
 
     def _current_target(self) -> str | None:
         try:
-            return os.readlink(self.root / "current")
+            return os.readlink(self._link)
         except OSError:
             return None
 

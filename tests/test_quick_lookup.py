@@ -58,6 +58,8 @@ LOOKUPS = [
     (f"PREFIX : <{X}> SELECT DISTINCT ?p WHERE {{ :e ?p ?o }}", None, f"{X}e"),
     (f"PREFIX ex: <{X}> SELECT REDUCED ?p WHERE {{ ex:e a ex:C }}", None, f"{X}e"),
     (f"PREFIX ex: <{X}> SELECT ?p WHERE {{ ex: ?p ?o }}", None, X),
+    # only the subject's prefix must be declared once (the others do not bound the cost)
+    (f"PREFIX p: <{X}> PREFIX p: <{X}q/> PREFIX : <{X}> SELECT ?o {{ :e p:x ?o }}", None, f"{X}e"),
 ]
 
 NOT_LOOKUPS = [
