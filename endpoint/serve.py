@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -31,7 +32,7 @@ def serve(settings: ServeSettings) -> int:
         f"Kennisgraaf op http://{settings.host}:{settings.port}/ (store: {settings.store})",
         file=sys.stderr,
     )
-    options = {
+    options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_level": "warning",
@@ -39,7 +40,7 @@ def serve(settings: ServeSettings) -> int:
         "timeout_graceful_shutdown": 5,
     }
     if settings.server_processes == 1:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings), **options)
         return 0
     assert settings.update_token is None  # ServeSettings refuses more processes with writes
     os.environ[SETTINGS_ENV] = settings.model_dump_json()
@@ -47,7 +48,7 @@ def serve(settings: ServeSettings) -> int:
         f"{__name__}:app_from_environment",
         factory=True,
         workers=settings.server_processes,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
     return 0
 
