@@ -239,7 +239,6 @@ class PoolExecutor:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
         self._seen: tuple[str | None, str] = (None, "")
-        self._current_link = str(reader.root / "current")
         self.lookups = 0  # lookups answered in this process (see _lookup)
 
     # --- workers -------------------------------------------------------------------------
@@ -462,10 +461,7 @@ class PoolExecutor:
     async def _current_path(self) -> str:
         """The folder of the current release; opening a new one (in the ``ReleaseStore``)
         happens in a thread, the check for a switch (one ``readlink``) here."""
-        try:
-            target = os.readlink(self._current_link)
-        except OSError:
-            target = None
+        target = self._reader.current_target()
         if target is None or target != self._seen[0]:
             path = await run_in_threadpool(self._release_path)
             self._seen = (target, path)

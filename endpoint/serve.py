@@ -19,6 +19,8 @@ from fastapi import FastAPI
 from .app import create_app
 from .settings import ServeSettings
 
+SETTINGS_ENV = "KENNISGRAAF_SERVE_SETTINGS_JSON"  # not a setting: how serve() passes them on
+
 
 def serve(settings: ServeSettings) -> int:
     current = settings.store / "current"
@@ -51,9 +53,6 @@ def serve(settings: ServeSettings) -> int:
         **options,
     )
     return 0
-
-
-SETTINGS_ENV = "KENNISGRAAF_SERVE_SETTINGS_JSON"  # not a setting: how serve() passes them on
 
 
 def app_from_environment() -> FastAPI:

@@ -35,14 +35,15 @@ class ReleaseStore:
         self._pin = threading.local()
         self._link = os.fspath(root / "current")  # read at every store(): made once
 
-    def _current_target(self) -> str | None:
+    def current_target(self) -> str | None:
+        """What ``current`` points to now (one ``readlink``; ``None`` without a release)."""
         try:
             return os.readlink(self._link)
         except OSError:
             return None
 
     def store(self) -> ox.Store:
-        target = self._current_target()
+        target = self.current_target()
         if target is None:
             raise NoRelease(f"no release in {self.root}: run 'kennisgraaf build' first")
         if target != self._target or self._store is None:

@@ -351,8 +351,10 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
         store.optimize()
         step("store")
         _search_index(store, build_dir, base, progress)
-        large = large_subjects(store)
         step("search")
+        progress("tellen van onderwerpen met veel triples ...")
+        large = large_subjects(store)
+        step("large_subjects")
         del store  # close the directory before it is renamed into place
         gc.collect()
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -13,9 +13,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -26,25 +26,16 @@ from endpoint.executor import (
     Overloaded,
     QueryError,
     QueryJob,
-    QueryResult,
     QueryTimeout,
     WritesDisabled,
 )
 from endpoint.executor_pool import PoolExecutor
 from endpoint.limits import ServiceRefused
-from endpoint.settings import ServeSettings
-from endpoint.store import ReleaseStore
 from ingest import pipeline
 from ingest.settings import BuildSettings
 from tests.conftest import MINI, ROOT
+from tests.pool_support import ALL, CUT, ENDLESS, JSON, alive, collect, run
 
-T = TypeVar("T")
-JSON = "application/sparql-results+json"
-ALL = {"solutions": JSON, "boolean": JSON, "graph": "text/turtle"}
-# no answer in a lifetime: four-fold cross join of a store of a few thousand triples
-ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-# rows at once and without end: a two-fold cross join (16 million rows, gigabytes of JSON)
-CUT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
 KG = "https://kennisgraaf.nl/"
 
 
@@ -63,39 +54,6 @@ def writable_root(store_root: Path, tmp_path: Path) -> Path:
     root = tmp_path / "store"
     shutil.copytree(store_root, root, symlinks=True, ignore=shutil.ignore_patterns("exports"))
     return root
-
-
-def run(
-    root: Path,
-    body: Callable[[PoolExecutor], Awaitable[T]],
-    writable: bool = False,
-    **settings: Any,
-) -> T:
-    """Runs ``body`` with a fresh pool over ``root``; the pool is closed afterwards."""
-
-    async def main() -> T:
-        pool = PoolExecutor(
-            ServeSettings(store=root, **settings), ReleaseStore(root, writable=writable)
-        )
-        try:
-            return await body(pool)
-        finally:
-            await pool.aclose()
-
-    return asyncio.run(main())
-
-
-async def collect(result: QueryResult) -> bytes:
-    return b"".join([chunk async for chunk in result.chunks])
-
-
-def alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def wait_until(cond: Callable[[], bool], limit: float = 15) -> bool:

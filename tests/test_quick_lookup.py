@@ -19,8 +19,8 @@ from endpoint.executor_pool import PoolExecutor
 from endpoint.quick_lookup import MAX_QUADS, few_quads, lookup_subject, small_subject
 from ingest.large_subjects import large_subjects
 from tests.live_server import live_server
+from tests.pool_support import ALL, ENDLESS, JSON, collect, run
 from tests.sparql_support import WITHOUT_TOKEN, mini_release
-from tests.test_executor_pool import ALL, ENDLESS, JSON, collect, run
 
 X = "https://x.example/"
 

@@ -19,8 +19,8 @@ from ingest import pipeline
 from ingest.settings import BuildSettings
 from tests.conftest import run_cli
 from tests.live_server import free_port, live_server
+from tests.pool_support import alive
 from tests.sparql_support import WITH_TOKEN, WITHOUT_TOKEN
-from tests.test_executor_pool import alive
 
 JSON_ACCEPT = {"Accept": "application/sparql-results+json"}
 
