@@ -9,6 +9,7 @@ import io
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -350,11 +351,13 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
         store.flush()
         store.optimize()
         step("store")
-        _search_index(store, build_dir, base, progress)
+        # the count of large subjects is one query in Rust (no GIL): it runs beside the search
+        # index, which is mostly Python, and costs no extra time (4.6 s alone at 1M triples)
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            counting = beside.submit(large_subjects, store)
+            _search_index(store, build_dir, base, progress)
+            large = counting.result()
         step("search")
-        progress("tellen van onderwerpen met veel triples ...")
-        large = large_subjects(store)
-        step("large_subjects")
         del store  # close the directory before it is renamed into place
         gc.collect()
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
