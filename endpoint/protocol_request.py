@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import parse_qsl
 
 from fastapi import Request
 
+from .form_decode import parse_qsl
 from .problems import HttpProblem
 
 FORM = "application/x-www-form-urlencoded"
@@ -83,7 +83,7 @@ def decode(body: bytes, what: str) -> str:
 
 def parse_form(text: str) -> list[tuple[str, str]]:
     try:
-        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+        return parse_qsl(text)
     except (UnicodeDecodeError, ValueError):
         raise HttpProblem(
             400,
