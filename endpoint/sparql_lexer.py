@@ -116,9 +116,14 @@ def pname_parts(text: str) -> tuple[str, str]:
     return prefix, _LOCAL_ESCAPE.sub(r"\1", local)
 
 
+# what urlsplit takes for a scheme (RFC 3986) in a text without spaces or control characters
+# (those that IRIs have): checked first, since urlsplit costs more than a lookup's other steps
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def resolve(iri: str, base: str | None) -> str | None:
     """``iri`` made absolute against ``base``; None when it is relative and there is no base."""
-    if urlsplit(iri).scheme:
+    if _SCHEME.match(iri) or urlsplit(iri).scheme:
         return iri
     if base is None or not urlsplit(base).scheme:
         return None

@@ -6,12 +6,13 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
 import pytest
 
 from endpoint.limits import ServiceRefused, check_service
-from endpoint.sparql_lexer import iri_value, service_targets, tokenize
+from endpoint.sparql_lexer import iri_value, resolve, service_targets, tokenize
 
 EVIL = "http://127.0.0.1:9/sparql"
 ALLOWED = "https://query.wikidata.org/sparql"
@@ -229,3 +230,32 @@ def test_service_targets_lists_each_service() -> None:
         ("iri", (f"{ALLOWED}/a",)),
         ("variable", ()),
     ]
+
+
+@pytest.mark.parametrize(
+    "iri",
+    [
+        "https://kennisgraaf.nl/id/hub/1",
+        "urn:isbn:123",
+        "mailto:a@b.nl",
+        "a+b.c-d:x",
+        "HTTP://X/",
+        "x:",
+        "1abc:x",  # a scheme starts with a letter
+        "+x:y",
+        "ab_c:x",  # '_' is no scheme character
+        "../relative",
+        "relative/path:with-colon",
+        "#frag",
+        "",
+        ":x",
+        "é:x",
+        " http://x/",  # urlsplit strips leading spaces: the long way still sees them
+        "ht\ttp://x/",
+    ],
+)
+def test_resolve_finds_a_scheme_exactly_where_urlsplit_does(iri: str) -> None:
+    base = "https://kennisgraaf.nl/base/"
+    expected = iri if urlsplit(iri).scheme else urljoin(base, iri)
+    assert resolve(iri, base) == expected
+    assert resolve(iri, None) == (iri if urlsplit(iri).scheme else None)
