@@ -13,9 +13,6 @@ ending its worker; a fresh worker takes its place.
   its last chunk, which every HTTP client reports as an incomplete read.
 - **Capacity**: at most ``query_workers`` queries run at once, ``query_queue`` more wait (at most
   ``query_timeout`` seconds) for a free worker; beyond that ``Overloaded`` (503 + Retry-After).
-  Both are for the whole server: with several server processes (``server_processes``) each has
-  its share (``per_process``), so the cores are not given more queries than there are workers
-  asked for, and each read-only store a worker opens has its own caches to fill.
 - **Writes** (``update``, ``write``) run in this process on the read-write store of the
   ``ReleaseStore``, one at a time, and never while a worker query runs (a read-only store opened
   in another process during a write is undefined behaviour): a write waits for the queries in
@@ -224,21 +221,13 @@ class _TimedOut(Exception):
     pass
 
 
-def per_process(total: int, processes: int) -> int:
-    """One server process's share of ``total`` (workers, queue places) when ``processes``
-    share the port: ``total`` divided and rounded up, so a process never gets none of
-    something the server has (two workers over two processes: one each; one over two: one each)."""
-    return -(-total // processes)
-
-
 class PoolExecutor:
     def __init__(self, settings: ServeSettings, reader: ReleaseStore) -> None:
         self._settings = settings
         self._reader = reader
-        # the workers and the queue are the server's: several server processes share them
-        self._size = per_process(settings.query_workers, settings.server_processes)
+        self._size = settings.query_workers
         self._timeout = settings.query_timeout
-        self._queue = per_process(settings.query_queue, settings.server_processes)
+        self._queue = settings.query_queue
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._workers: set[_Worker] = set()
         self._spawning = 0

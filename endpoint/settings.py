@@ -27,18 +27,14 @@ class ServeSettings(BaseSettings):
         30.0, gt=0, description="seconds before a query is stopped and answered 503"
     )
     query_workers: int = Field(
-        2,
-        ge=0,
-        le=64,
-        description="worker processes that run queries, for the whole server, shared out over "
-        "the server processes (0: in-process, no timeout)",
+        2, ge=0, le=64, description="worker processes that run queries (0: in-process, no timeout)"
     )
     server_processes: int = Field(
         1,
         ge=1,
         le=64,
-        description="server processes sharing the port, each with its share of the query workers "
-        "and queue; more than 1 only when writes are off (no update token)",
+        description="server processes sharing the port, each with its own query workers; more "
+        "than 1 only when writes are off (no update token)",
     )
     query_queue: int = Field(
         64, ge=0, description="queries that may wait for a free worker before 503 Overloaded"

@@ -219,17 +219,16 @@ def parser() -> argparse.ArgumentParser:
         dest="query_workers",
         type=int,
         metavar="N",
-        help="worker processes that run queries, for the whole server (shared out over the "
-        "--processes); 0 runs them in the server itself, without timeout "
-        "(KENNISGRAAF_QUERY_WORKERS, default: 2)",
+        help="worker processes that run queries; 0 runs them in the server itself, without "
+        "timeout (KENNISGRAAF_QUERY_WORKERS, default: 2)",
     )
     sp.add_argument(
         "--processes",
         dest="server_processes",
         type=int,
         metavar="N",
-        help="server processes sharing the port, each with its share of the query workers "
-        "and queue; more than 1 only with writes off (KENNISGRAAF_SERVER_PROCESSES, default: 1)",
+        help="server processes sharing the port, each with its own query workers; more than 1 "
+        "only with writes off (KENNISGRAAF_SERVER_PROCESSES, default: 1)",
     )
     sp.add_argument(
         "--query-queue",

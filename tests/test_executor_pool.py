@@ -29,7 +29,7 @@ from endpoint.executor import (
     QueryTimeout,
     WritesDisabled,
 )
-from endpoint.executor_pool import PoolExecutor, per_process
+from endpoint.executor_pool import PoolExecutor
 from endpoint.limits import ServiceRefused
 from ingest import pipeline
 from ingest.settings import BuildSettings
@@ -288,7 +288,7 @@ CHILD = """
 import asyncio, os, signal, sys
 from pathlib import Path
 from endpoint.executor import QueryJob
-from endpoint.executor_pool import PoolExecutor, per_process
+from endpoint.executor_pool import PoolExecutor
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 
@@ -377,13 +377,3 @@ def test_pyoxigraph_calls_an_allowed_service_and_the_pool_refuses_others(
 
     run(store_root, refused)
     assert len(FakeSparql.calls) == 1
-
-
-@pytest.mark.parametrize(
-    ("total", "processes", "share"),
-    [(2, 1, 2), (2, 2, 1), (1, 2, 1), (3, 2, 2), (64, 2, 32), (0, 2, 0), (5, 4, 2)],
-)
-def test_workers_and_queue_are_shared_out_over_the_server_processes(
-    total: int, processes: int, share: int
-) -> None:
-    assert per_process(total, processes) == share
