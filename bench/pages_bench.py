@@ -239,7 +239,9 @@ def bench_server(
     return out
 
 
-def bench_size(n: int, env: dict[str, str], clients: list[int], duration: float) -> dict[str, Any]:
+def bench_size(
+    n: int, env: dict[str, str], clients: list[int], duration: float, processes: int = 1
+) -> dict[str, Any]:
     folder, _generated, _gen_s = data_folder(n)
     stores = prepare(n, folder, env)
     mixes = make_mixes(stores["release"])
@@ -257,6 +259,8 @@ def bench_size(n: int, env: dict[str, str], clients: list[int], duration: float)
             HOST,
             "--port",
             "{port}",
+            "--processes",
+            str(processes),
         ],
         "/sparql",
         env,
@@ -364,6 +368,13 @@ def main(argv: list[str] | None = None) -> int:
         "DESCRIBE of the same entities, with wrk.",
     )
     add_load_args(ap, DEFAULT_SIZES, "pages.json")
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="kennisgraaf serve --processes (default: one per core, as Oxigraph's server uses "
+        "every core; the pages are read-only)",
+    )
     args = ap.parse_args(argv)
     sizes, clients = load_args(ap, args)
     env = dict(os.environ)
@@ -373,8 +384,12 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "pages",
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "machine": machine() | {"wrk": _wrk_version()},
-        "settings": {"clients": clients, "duration_s": args.duration},
-        "sizes": [bench_size(n, env, clients, args.duration) for n in sizes],
+        "settings": {
+            "clients": clients,
+            "duration_s": args.duration,
+            "kennisgraaf_processes": args.processes,
+        },
+        "sizes": [bench_size(n, env, clients, args.duration, args.processes) for n in sizes],
     }
     result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["verdicts"] = verdicts(result)

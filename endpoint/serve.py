@@ -1,10 +1,12 @@
 """Run the app with uvicorn (uvloop and httptools when installed).
 
-With ``server_processes`` > 1 (only when writes are off) uvicorn starts that many server processes
-sharing the port, each making the app from the settings this process passes on as JSON
+With ``server_processes`` > 1 (only when writes are off) that many server processes share the
+port, each making the app from the settings this process passes on as JSON
 (``app_from_environment``): one Python process per core answers HTTP, where one process alone is
 the limit for quick requests (``bench/README.md``). Each has its own query workers, caches and
-read-only store.
+read-only store, and its own listening socket (``endpoint/serve_processes.py``), so that the
+kernel spreads the connections over them; uvicorn's workers (one shared socket) only where the
+system has no ``SO_REUSEPORT``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from . import serve_processes
 from .app import create_app
 from .settings import ServeSettings
 
@@ -45,6 +48,10 @@ def serve(settings: ServeSettings) -> int:
         uvicorn.run(create_app(settings), **options)
         return 0
     assert settings.update_token is None  # ServeSettings refuses more processes with writes
+    if serve_processes.available():  # a socket per process: connections spread over them
+        return serve_processes.run(
+            settings.server_processes, options, settings.model_dump_json(), SETTINGS_ENV
+        )
     os.environ[SETTINGS_ENV] = settings.model_dump_json()
     uvicorn.run(
         f"{__name__}:app_from_environment",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -117,6 +119,45 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+ESTABLISHED, LISTEN = "01", "0A"  # TCP states in /proc/net/tcp
+
+
+def _sockets(port: int, state: str) -> set[str]:
+    """The inodes of the TCP sockets on local ``port`` in ``state`` (Linux /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[3] == state and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    return inodes
+
+
+def _held(pid: int, inodes: set[str]) -> int:
+    """How many of the sockets ``inodes`` process ``pid`` has open."""
+    held = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            held += 1
+    return held
+
+
+def _open_connections(port: int, n: int) -> list[socket.socket]:
+    """``n`` keep-alive connections opened at once, as a load driver or a client's pool does
+    (all waiting to be accepted together), then one request answered on each."""
+    conns = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(n)]
+    for c in conns:
+        c.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    for c in conns:
+        assert c.recv(65536).startswith(b"HTTP/1.1 200")
+    return conns
+
+
 def test_several_server_processes_share_the_port_when_writes_are_off(
     mini_data: Path, tmp_path: Path
 ) -> None:
@@ -148,6 +189,30 @@ def test_several_server_processes_share_the_port_when_writes_are_off(
             assert time.monotonic() < deadline, _descendants(proc.pid)
             time.sleep(0.1)
         assert len(servers) == 2
+        # each process listens on a socket of its own (SO_REUSEPORT): the kernel spreads the
+        # connections, where one shared socket often gave all of them to one process
+        listening = _sockets(port, LISTEN)
+        assert len(listening) == 2 and [_held(p, listening) for p in servers] == [1, 1]
+        conns = _open_connections(port, 16)
+        try:
+            held = [_held(p, _sockets(port, ESTABLISHED)) for p in servers]
+        finally:
+            for c in conns:
+                c.close()
+        assert sum(held) == 16 and min(held) > 0, held
+        # a server process that dies is started again
+        os.kill(servers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while True:
+            now = [p for p in _children(proc.pid) if _children(p)]
+            if len(now) == 2 and servers[0] not in now:
+                break
+            assert time.monotonic() < deadline, now
+            time.sleep(0.2)
+        with httpx.Client(base_url=url) as c:
+            for _ in range(4):
+                r = c.get("/health", headers={"Connection": "close"})
+                assert r.status_code == 200
         everyone = _descendants(proc.pid)
     finally:
         proc.terminate()
@@ -158,25 +223,37 @@ def test_several_server_processes_share_the_port_when_writes_are_off(
         time.sleep(0.1)
 
 
-def test_several_server_processes_are_refused_when_writes_are_on(tmp_path: Path) -> None:
-    env = {**os.environ, **WITH_TOKEN}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kennisgraaf",
-            "serve",
-            "--store",
-            str(tmp_path),
-            "--processes",
-            "2",
-        ],
-        env=env,
+def _serve_and_exit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``kennisgraaf serve ARGS`` run to its end (for the cases where it refuses to start)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kennisgraaf", "serve", *args],
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_several_server_processes_are_refused_when_writes_are_on(tmp_path: Path) -> None:
+    done = _serve_and_exit(WITH_TOKEN, "--store", str(tmp_path), "--processes", "2")
     assert done.returncode == 2
     assert "KENNISGRAAF_SERVER_PROCESSES" in done.stderr
     assert "KENNISGRAAF_UPDATE_TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_several_server_processes_on_a_port_in_use_say_so_and_stop(
+    mini_data: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    pipeline.build(BuildSettings(data=mini_data, store=store))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = _serve_and_exit(
+            WITHOUT_TOKEN, "--store", str(store), "--port", str(port), "--processes", "2"
+        )
+    assert done.returncode == 1
+    assert f"127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
     assert "Traceback" not in done.stderr
