@@ -1,14 +1,15 @@
 """The thinnest Python SPARQL server over pyoxigraph: the ceiling for any server written like ours.
 
-    KENNISGRAAF_CEILING_STORE=DIR uvicorn bench.python_ceiling:app --workers 2 ...
+    KENNISGRAAF_CEILING_STORE=DIR python -m bench.python_ceiling HOST PORT PROCESSES
 
 ``bench/endpoint_bench.py`` runs it as a third server next to ``kennisgraaf serve`` and Oxigraph's
 own server, on the same release and queries. It does only what every Python server over pyoxigraph
 must do for a query: uvicorn (httptools, uvloop) parses the request, the form body is decoded,
 pyoxigraph evaluates the query *in the event loop* and serialises it as SPARQL JSON, and the bytes
 are sent. Nothing else: no content negotiation, no timeout (a slow query stops the process), no
-limits, no gzip, no CORS, no error pages beyond a bare 400. One process per core
-(``--workers``), each with its own read-only store.
+limits, no gzip, no CORS, no error pages beyond a bare 400. One process per core, each with its
+own read-only store and, as ``kennisgraaf serve --processes``, its own listening socket on the
+shared port (``endpoint/serve_processes.py``), so both spread connections the same way.
 
 It is not a server to run. Its figures say how far the request handling of a Python server can go
 on the machine the benchmark runs on: when it stays below a target, no change to Kennisgraaf's own
@@ -18,12 +19,15 @@ Python code can reach that target, and only moving the request handling out of P
 from __future__ import annotations
 
 import os
+import sys
 import urllib.parse
 from typing import Any
 
 import pyoxigraph as ox
 
-_STORE = ox.Store.read_only(os.environ["KENNISGRAAF_CEILING_STORE"])
+from endpoint import serve_processes
+
+_STORES: list[ox.Store] = []  # opened at start-up, in each server process
 _JSON = ox.QueryResultsFormat.JSON
 _HEADERS = [(b"content-type", b"application/sparql-results+json")]
 
@@ -32,6 +36,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":  # lifespan: nothing to set up
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
+                _STORES[:] = [ox.Store.read_only(os.environ["KENNISGRAAF_CEILING_STORE"])]
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
         return
@@ -44,7 +49,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     status, body = 200, b""
     try:
         query = urllib.parse.parse_qs(b"".join(parts).decode())["query"][0]
-        result = _STORE.query(query, use_default_graph_as_union=True)
+        result = _STORES[0].query(query, use_default_graph_as_union=True)
         if not isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
             raise ValueError("only SELECT and ASK")
         body = result.serialize(format=_JSON) or b""
@@ -53,3 +58,17 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+if __name__ == "__main__":
+    host, port, processes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    options = {
+        "app": "bench.python_ceiling:app",
+        "host": host,
+        "port": port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "log_level": "warning",
+    }
+    raise SystemExit(serve_processes.run(processes, options, {}))

@@ -50,7 +50,7 @@ def serve(settings: ServeSettings) -> int:
     assert settings.update_token is None  # ServeSettings refuses more processes with writes
     if serve_processes.available():  # a socket per process: connections spread over them
         return serve_processes.run(
-            settings.server_processes, options, settings.model_dump_json(), SETTINGS_ENV
+            settings.server_processes, options, {SETTINGS_ENV: settings.model_dump_json()}
         )
     os.environ[SETTINGS_ENV] = settings.model_dump_json()
     uvicorn.run(

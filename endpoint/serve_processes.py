@@ -30,6 +30,7 @@ from types import FrameType
 from typing import Any
 
 OPTIONS_ENV = "KENNISGRAAF_SERVE_OPTIONS_JSON"  # uvicorn options, from the parent to a process
+APP = "endpoint.serve:app_from_environment"  # what each process serves (a factory)
 STOP_WAIT_S = 10  # after SIGTERM, how long a process may take to finish its requests
 QUICK_DEATH_S = 5  # a process that dies sooner than this after its start died starting up
 QUICK_DEATHS = 3  # ... this many times in a row: the server cannot run; stop
@@ -56,8 +57,11 @@ def _listening_socket(host: str, port: int, listen: bool = True) -> socket.socke
     return sock
 
 
-def run(processes: int, options: dict[str, Any], settings_json: str, settings_env: str) -> int:
-    """Serves with ``processes`` processes until SIGTERM or SIGINT; the exit status."""
+def run(processes: int, options: dict[str, Any], env: dict[str, str]) -> int:
+    """Serves with ``processes`` processes until SIGTERM or SIGINT; the exit status.
+
+    ``options`` are uvicorn's (``host`` and ``port`` among them; by default each process serves
+    :data:`APP`, else ``options["app"]``), ``env`` is added to each process's environment."""
     host, port = options["host"], options["port"]
     try:  # the address is free (or ours to share): checked before any process starts
         _listening_socket(host, port, listen=False).close()
@@ -68,7 +72,7 @@ def run(processes: int, options: dict[str, Any], settings_json: str, settings_en
             file=sys.stderr,
         )
         return 1
-    env = {**os.environ, settings_env: settings_json, OPTIONS_ENV: json.dumps(options)}
+    env = {**os.environ, **env, OPTIONS_ENV: json.dumps(options)}
     command = [sys.executable, "-m", __name__]
     stopping = threading.Event()
 
@@ -120,8 +124,9 @@ def _serve_one() -> None:
     import uvicorn
 
     options = json.loads(os.environ[OPTIONS_ENV])
+    app = options.pop("app", None)
     sock = _listening_socket(options["host"], options["port"])
-    config = uvicorn.Config("endpoint.serve:app_from_environment", factory=True, **options)
+    config = uvicorn.Config(app or APP, factory=app is None, **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
