@@ -420,7 +420,8 @@ class PoolExecutor:
             return None
         try:
             store = self._reader.store()
-            if not small_subject(store, self._reader.meta, not self._reader.writes, subject):
+            as_built = not self._reader.writes
+            if subject and not small_subject(store, self._reader.meta, as_built, subject):
                 return None
             kind, media, data = serialize(job, store)
         finally:

@@ -9,11 +9,13 @@ A *lookup* here is exactly this, and nothing else::
 
     [BASE <iri> | PREFIX p: <iri>]*
     (SELECT [DISTINCT | REDUCED] (* | ?var ...) | ASK) [WHERE]
-    { S P O [.] }
+    { [S P O [.]] }
     [LIMIT n] [OFFSET n]        (in either order)
 
 with ``S`` an IRI (written ``<...>`` or as a prefixed name), ``P`` a variable, an IRI, ``a`` or
-IRIs joined by ``|``, and ``O`` a variable or an IRI. One triple pattern with a fixed subject has
+IRIs joined by ``|``, and ``O`` a variable or an IRI; or no pattern at all (``ASK {}``, what
+clients send to see whether the endpoint is up: one empty solution, no data read). One triple
+pattern with a fixed subject has
 at most as many solutions as the subject has quads, and each costs one step of an index scan;
 ``small_subject`` checks that number (at most ``MAX_QUADS``) before the query runs: from the
 list of larger subjects that ``kennisgraaf build`` writes into the release's metadata
@@ -52,10 +54,12 @@ _LOOKUP = re.compile(
     (?:SELECT(?:\s+(?:DISTINCT|REDUCED))?\s*(?:\*|(?:{_VAR}\s*)+)|ASK)\s*
     (?:WHERE\s*)?
     \{{\s*
-      (?P<s>{_NAME})\s+
-      (?:{_VAR}|(?:a|{_NAME})(?:\s*\|\s*(?:a|{_NAME}))*)\s+
-      (?:{_VAR}|{_NAME})\s*
-      \.?\s*
+      (?:
+        (?P<s>{_NAME})\s+
+        (?:{_VAR}|(?:a|{_NAME})(?:\s*\|\s*(?:a|{_NAME}))*)\s+
+        (?:{_VAR}|{_NAME})\s*
+        \.?\s*
+      )?
     \}}\s*
     (?:(?:LIMIT|OFFSET)\s+[0-9]+\s*){{0,2}}""",
     re.I | re.X,
@@ -63,13 +67,16 @@ _LOOKUP = re.compile(
 
 
 def lookup_subject(query: str, base_iri: str | None = None) -> str | None:
-    """The subject IRI when ``query`` is a lookup (see the module), else ``None``."""
+    """The subject IRI when ``query`` is a lookup (see the module), ``""`` for a lookup without
+    a pattern (nothing to read), else ``None``."""
     if len(query) > MAX_QUERY_CHARS:
         return None
     m = _LOOKUP.fullmatch(query)
     if m is None:
         return None
     subject = m["s"]
+    if subject is None:
+        return ""
     wanted = None if subject.startswith("<") else subject.partition(":")[0]
     base = base_iri
     namespace: str | None = None

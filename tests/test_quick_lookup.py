@@ -60,6 +60,10 @@ LOOKUPS = [
     (f"PREFIX ex: <{X}> SELECT ?p WHERE {{ ex: ?p ?o }}", None, X),
     # only the subject's prefix must be declared once (the others do not bound the cost)
     (f"PREFIX p: <{X}> PREFIX p: <{X}q/> PREFIX : <{X}> SELECT ?o {{ :e p:x ?o }}", None, f"{X}e"),
+    # no pattern: nothing to read (what clients send to see whether the endpoint is up)
+    ("ASK {}", None, ""),
+    ("SELECT * WHERE {} LIMIT 1", None, ""),
+    (f"PREFIX ex: <{X}>\nselect ?x where {{ }} offset 1", None, ""),
 ]
 
 NOT_LOOKUPS = [
@@ -91,6 +95,10 @@ NOT_LOOKUPS = [
     f"CONSTRUCT WHERE {{ <{X}e> ?p ?o }}",
     f"DESCRIBE <{X}e>",
     f"INSERT DATA {{ <{X}e> <{X}p> <{X}o> }}",
+    "ASK { {} }",
+    "SELECT * WHERE { } VALUES ?x { 1 }",
+    "SELECT * WHERE { } ORDER BY ?x",
+    "CONSTRUCT {} WHERE {}",
     "SELECT ?p WHERE { <" + X + "e> ?p ?o }" + " " * 5000,  # too long to look at
 ]
 
@@ -153,6 +161,7 @@ def test_lookups_give_the_bytes_of_a_worker_without_one(store_root: Path, subjec
         f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o }}",
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
         f"SELECT ?l WHERE {{ <{subject}> skos:prefLabel|skos:altLabel ?l }}",
+        "SELECT * WHERE {} LIMIT 1",
     ]
 
     async def body(pool: PoolExecutor) -> tuple[list[bytes], list[bytes], int, int]:
@@ -190,6 +199,7 @@ def test_a_lookup_is_answered_while_every_worker_is_busy(store_root: Path, subje
             await pool.query(QueryJob("ASK { ?s ?p ?o }", ALL))
         t0 = time.monotonic()
         answer = await collect(await pool.query(QueryJob(f"ASK {{ <{subject}> ?p ?o }}", ALL)))
+        assert await collect(await pool.query(QueryJob("ASK {}", ALL))) == answer
         took = time.monotonic() - t0
         with pytest.raises(QueryTimeout):
             await slow
