@@ -1,7 +1,7 @@
 """Benchmark of the pages for people: entity pages, class pages and search of ``kennisgraaf
 serve``, next to Oxigraph's own server answering a ``DESCRIBE`` of the same entities.
 
-    python -m bench.pages_bench [--sizes 1M] [--clients 1,8,32] [--duration 10]
+    python -m bench.pages_bench [--sizes 1M] [--clients 1,8,32] [--duration 10] [--processes N]
                                 [--out bench/out/pages.json]
 
 For each size the synthetic data (``bench.generate``) is built with ``kennisgraaf build`` (with
