@@ -257,3 +257,17 @@ def test_several_server_processes_on_a_port_in_use_say_so_and_stop(
     assert done.returncode == 1
     assert f"127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_server_processes_that_keep_dying_at_start_are_given_up(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from endpoint import serve_processes
+
+    options = {"app": "no_such_module:app", "host": "127.0.0.1", "port": free_port()}
+    t0 = time.monotonic()
+    assert serve_processes.run(2, options, {}) == 1
+    assert time.monotonic() - t0 < 60
+    err = capfd.readouterr().err
+    assert "serverprocessen stoppen direct na hun start" in err
+    assert "no_such_module" in err  # the processes' own message is there to read
