@@ -4,8 +4,8 @@ uvicorn's own ``workers=N`` binds one socket and lets every process accept from 
 process wakes first takes the connections waiting, so a client that opens its connections at
 once (a load driver, a notebook with a pool, a crawler) often ends up with all of them on one
 process while the others idle: in the benchmark all 8 connections of ``wrk`` went to one of two
-processes in about one run of five for queries and in each of three runs for pages, which halves what
-two cores give. Here every process binds the same address with ``SO_REUSEPORT`` instead, and the
+processes in about one run of five for queries and in each of three runs for pages, which
+halves what two cores give. Here every process binds the same address with ``SO_REUSEPORT`` instead, and the
 kernel spreads new connections over their sockets (by a hash of the client's address and port).
 
 The parent only supervises: it starts the processes (``python -m endpoint.serve_processes``, with
