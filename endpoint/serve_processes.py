@@ -41,14 +41,14 @@ def available() -> bool:
 
 
 def _listening_socket(host: str, port: int, listen: bool = True) -> socket.socket:
-    family, kind, proto, _name, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, kind, proto)
+    """A TCP socket on ``host``:``port`` that other processes may bind too. IPv6 when the host
+    has a ``:``, else IPv4, as uvicorn binds with one process (``localhost`` is 127.0.0.1 then,
+    whichever address the resolver lists first)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(address)
+        sock.bind((host, port))
         if listen:
             sock.listen(2048)
     except BaseException:

@@ -271,3 +271,19 @@ def test_server_processes_that_keep_dying_at_start_are_given_up(
     err = capfd.readouterr().err
     assert "serverprocessen stoppen direct na hun start" in err
     assert "no_such_module" in err  # the processes' own message is there to read
+
+
+@pytest.mark.parametrize(
+    ("host", "family"),
+    [("localhost", socket.AF_INET), ("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6)],
+)
+def test_server_processes_bind_the_address_family_uvicorn_binds(host: str, family: int) -> None:
+    from endpoint.serve_processes import _listening_socket
+
+    try:
+        sock = _listening_socket(host, 0)
+    except OSError as e:  # a machine without IPv6
+        pytest.skip(f"{host}: {e}")
+    with sock:
+        assert sock.family == family
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) == 1
