@@ -40,11 +40,11 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from starlette.concurrency import run_in_threadpool
 
+from .child_env import child_env
 from .executor import (
     Dataset,
     ExecutorError,
@@ -67,7 +67,6 @@ from .store import ReleaseStore
 T = TypeVar("T")
 log = logging.getLogger("kennisgraaf.pool")
 WORKER_MODULE = f"{__package__}.pool_worker"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class WorkerFailed(ExecutorError):
@@ -255,17 +254,13 @@ class PoolExecutor:
 
     async def _spawn(self) -> _Worker:
         parent, child = socket.socketpair()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p
-        )
         try:
             proc = await run_in_threadpool(
                 subprocess.Popen,
                 [sys.executable, "-m", WORKER_MODULE, str(child.fileno()), str(os.getpid())],
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
-                env=env,
+                env=child_env(),
             )
         except BaseException:
             parent.close()

@@ -5,8 +5,9 @@ process wakes first takes the connections waiting, so a client that opens its co
 once (a load driver, a notebook with a pool, a crawler) often ends up with all of them on one
 process while the others idle: in the benchmark all 8 connections of ``wrk`` went to one of two
 processes in about one run of five for queries and in each of three runs for pages, which
-halves what two cores give. Here every process binds the same address with ``SO_REUSEPORT`` instead, and the
-kernel spreads new connections over their sockets (by a hash of the client's address and port).
+halves what two cores give. Here every process binds the same address with ``SO_REUSEPORT``
+instead, and the kernel spreads new connections over their sockets (by a hash of the client's
+address and port).
 
 The parent only supervises: it starts the processes (``python -m endpoint.serve_processes``, with
 the settings as JSON in ``KENNISGRAAF_SERVE_SETTINGS_JSON``, as uvicorn's workers get them),
@@ -28,6 +29,8 @@ import threading
 import time
 from types import FrameType
 from typing import Any
+
+from .child_env import child_env
 
 OPTIONS_ENV = "KENNISGRAAF_SERVE_OPTIONS_JSON"  # uvicorn options, from the parent to a process
 APP = "endpoint.serve:app_from_environment"  # what each process serves (a factory)
@@ -72,7 +75,7 @@ def run(processes: int, options: dict[str, Any], env: dict[str, str]) -> int:
             file=sys.stderr,
         )
         return 1
-    env = {**os.environ, **env, OPTIONS_ENV: json.dumps(options)}
+    env = child_env({**env, OPTIONS_ENV: json.dumps(options)})
     command = [sys.executable, "-m", __name__]
     stopping = threading.Event()
 
