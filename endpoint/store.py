@@ -30,6 +30,7 @@ class ReleaseStore:
         self._lock = threading.Lock()
         self._target: str | None = None
         self._store: ox.Store | None = None
+        self._opened: tuple[ox.Store, str] | None = None  # (_store, _target), set together
         self.meta: dict[str, Any] = {}
         self.writes = 0  # writes to the open release (SPARQL Update, Graph Store) since it opened
         self._pin = threading.local()
@@ -43,14 +44,21 @@ class ReleaseStore:
             return None
 
     def store(self) -> ox.Store:
+        return self._current()[0]
+
+    def _current(self) -> tuple[ox.Store, str]:
+        """The store of the release ``current`` points to, and its name (one pair, even while
+        another thread opens a newer release)."""
         target = self.current_target()
         if target is None:
             raise NoRelease(f"no release in {self.root}: run 'kennisgraaf build' first")
-        if target != self._target or self._store is None:
+        opened = self._opened
+        if opened is None or opened[1] != target:
             with self._lock:
-                if target != self._target or self._store is None:
+                opened = self._opened
+                if opened is None or opened[1] != target:
                     path = (self.root / target).resolve()
-                    self._store = None  # close the old release before opening the new one
+                    self._opened = self._store = None  # close the old release first
                     self._store = (
                         ox.Store(str(path)) if self.writable else ox.Store.read_only(str(path))
                     )
@@ -58,8 +66,8 @@ class ReleaseStore:
                     self.meta = json.loads(meta.read_text()) if meta.is_file() else {}
                     self._target = target
                     self.writes = 0
-        assert self._store is not None
-        return self._store
+                    opened = self._opened = (self._store, target)
+        return opened
 
     def wrote(self) -> None:
         """Called by the executors after every write, so that :attr:`version` changes."""
@@ -76,15 +84,21 @@ class ReleaseStore:
 
     @property
     def target(self) -> str:
-        """The name of the release being served (opening it when ``current`` switched)."""
+        """The name of the release being served (opening it when ``current`` switched); within
+        :meth:`pinned`, the pinned release's."""
+        pinned: str | None = getattr(self._pin, "target", None)
+        if pinned is not None:
+            return pinned
         self.store()
         assert self._target is not None
         return self._target
 
     @property
     def path(self) -> Path | None:
-        """The folder of the release that is open (after the first ``store()``)."""
-        return (self.root / self._target).resolve() if self._target else None
+        """The folder of the release that is open (after the first ``store()``); within
+        :meth:`pinned`, the pinned release's."""
+        target: str | None = getattr(self._pin, "target", None) or self._target
+        return (self.root / target).resolve() if target else None
 
     @contextmanager
     def pinned(self) -> Iterator[ox.Store]:
@@ -93,12 +107,16 @@ class ReleaseStore:
         even if a build switches ``current`` meanwhile, and the symlink is read once, not at
         every read (a page makes dozens)."""
         outer: ox.Store | None = getattr(self._pin, "store", None)
-        store = outer if outer is not None else self.store()  # nested: the outer block's
-        self._pin.store = store
+        outer_target: str | None = getattr(self._pin, "target", None)
+        if outer is not None:  # nested: the outer block's
+            store, target = outer, outer_target
+        else:
+            store, target = self._current()
+        self._pin.store, self._pin.target = store, target
         try:
             yield store
         finally:
-            self._pin.store = outer
+            self._pin.store, self._pin.target = outer, outer_target
 
     def _reading(self) -> ox.Store:
         pinned: ox.Store | None = getattr(self._pin, "store", None)

@@ -11,6 +11,7 @@ data set and on the real build of data/.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from endpoint import entity_view
 from endpoint.app import create_app
+from endpoint.index_labels import IndexLabels
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from ingest import pipeline
@@ -196,6 +198,29 @@ def test_a_page_reads_one_release_even_if_a_build_switches_meanwhile(mini_store:
         assert reader.select("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
     assert not list(reader.quads(hub, None, None)), "the next page reads the new release"
     assert not reader.select("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+
+
+def test_labels_from_the_index_come_from_the_pinned_release(mini_store: Path) -> None:
+    # a second release, a copy of the first whose index names Npuls otherwise
+    first = (mini_store / "current").resolve()
+    second = first.parent / "tweede"
+    shutil.copytree(first, second)
+    relabel_in_index(mini_store, NPULS, "Npuls in de eerste release")
+    with sqlite3.connect(second / "search.sqlite") as db:
+        db.execute(
+            "UPDATE entry SET label_nl = 'Npuls in de tweede release' WHERE iri = ?", (NPULS,)
+        )
+    reader = ReleaseStore(mini_store)
+    labels = IndexLabels(reader)
+    with reader.pinned():
+        assert labels.of([NPULS])[NPULS]["nl"] == "Npuls in de eerste release"
+        (mini_store / "next").symlink_to("releases/tweede")
+        (mini_store / "next").replace(mini_store / "current")  # a build switches meanwhile
+        reader.store()  # another thread opens the new release
+        assert reader.target == f"releases/{first.name}"
+        assert labels.of([NPULS])[NPULS]["nl"] == "Npuls in de eerste release"
+    assert reader.target == "releases/tweede"
+    assert labels.of([NPULS])[NPULS]["nl"] == "Npuls in de tweede release", "the next page"
 
 
 # -- the class counts of /klassen and the home page ----------------------------------------------
