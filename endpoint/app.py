@@ -21,6 +21,7 @@ from .executor_pool import PoolExecutor
 from .executors import make_executor, writes_enabled
 from .graph_store import graph_store_router
 from .home import router as home_router
+from .index_labels import IndexLabels
 from .limits import install_limits
 from .page_cache import PageCache
 from .page_common import link
@@ -94,7 +95,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.include_router(changes_router)
     # one bounded cache of rendered pages for documents, search and the entry pages
     pages = app.state.page_cache = PageCache(settings.page_cache_mb * 1024 * 1024)
-    app.include_router(dereference_router(settings, reader, templates, pages))
+    labels = app.state.labels = IndexLabels(reader)  # names of linked things, for the pages
+    app.include_router(dereference_router(settings, reader, templates, pages, labels))
     app.include_router(search_router(settings, reader, templates, pages))
     app.include_router(home_router)
     app.include_router(class_pages_router)

@@ -115,12 +115,15 @@ def link_header(doc: str, current: Format | None) -> str:
 
 
 def dereference_router(
-    settings: ServeSettings, reader: ReleaseStore, templates: Jinja2Templates, pages: PageCache
+    settings: ServeSettings,
+    reader: ReleaseStore,
+    templates: Jinja2Templates,
+    pages: PageCache,
+    labels: IndexLabels,
 ) -> APIRouter:
     router = APIRouter()
     base = settings.base_iri
     describer = Describer(reader, base)
-    labels = IndexLabels(reader)
     view = EntityView(reader, base, labels)
     vocab = VocabularyCache(reader, base)
 

@@ -8,12 +8,20 @@ grouped and counted. Evidence or a claim without a theme (target group) of its o
 through what it is about (``kg:about``), as in ``queries/bewijs-per-thema-en-sterkte.rq``; the
 page says so ("via ...").
 
+Each kind of member (a class: hubs, products, evidence items, ...) shows :data:`PAGE_SIZE` rows
+at a time, in the order of their names (evidence items: strongest first); ``?kind=<class
+IRI>&page=N`` pages through one kind, as ``?in=&page=`` does for the links to an entity. A theme
+of the 1M-triple benchmark graph has about 1,600 members: unpaged, its page was 470 KB.
+
 Per page: one query for the concept, its members read by pattern (see :meth:`TopicView.members`),
-one query for the evidence details, and the names of everything shown (by pattern).
+one query for the evidence details (their strength orders the evidence items), the names of all
+members from the release's index in one lookup (``endpoint/index_labels.py``: they decide the
+order), and the names and descriptions of what the page shows (by pattern).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,15 +31,17 @@ from fastapi.responses import Response
 
 from ontology.iris import concept_iri, is_slug, scheme_iri
 from ontology.namespaces import STANDARD_PREFIXES, prefixes, sparql_prologue
-from ontology.text import sort_key
+from ontology.text import local_name, sort_key
 
-from .entry_common import Page
+from .entry_common import BadInput, Page, page_number, param
 from .entry_labels import Texts, fetch_texts, pick, short, values_block
+from .index_labels import IndexLabels
 from .ui_text import fill, texts
 
 router = APIRouter()
 P = STANDARD_PREFIXES
 MAX_SLUG = 200
+PAGE_SIZE = 25  # rows of one kind of member shown at once (as the links to an entity)
 RDF_TYPE = ox.NamedNode(P["rdf"] + "type")
 
 
@@ -129,6 +139,12 @@ class Member:
     supporter_strength: dict[str, str] = field(default_factory=dict)
 
 
+def _strength(m: Member) -> float:
+    """The notation of an evidence item's strength (higher is stronger), -1 without one."""
+    notation = next(iter(sorted(m.fields.get("notation", ()))), None)
+    return float(notation) if notation and notation.isdigit() else -1.0
+
+
 def expand_all(curies: tuple[str, ...], base: str) -> tuple[str, ...]:
     known = prefixes(base)
     return tuple(known[c.split(":")[0]] + c.split(":", 1)[1] for c in curies)
@@ -143,11 +159,20 @@ def section_of(classes: set[str], base: str) -> tuple[str, str]:
     return "other", min(classes)
 
 
+class PageBeyond(BadInput):
+    """A page number past the last page of a kind: ``last`` is the URL of its last page."""
+
+    def __init__(self, last: str, **values: Any) -> None:
+        super().__init__("err_topic_page_beyond", **values)
+        self.last = last
+
+
 class TopicView:
     """Builds the context of one topic page."""
 
-    def __init__(self, view: Page, topic: Topic, concept: str) -> None:
+    def __init__(self, view: Page, topic: Topic, concept: str, labels: IndexLabels) -> None:
         self.view = view
+        self.labels = labels
         self.topic = topic
         self.concept = concept
         self.prologue = sparql_prologue(view.base)
@@ -173,7 +198,11 @@ class TopicView:
         slug = iri[len(prefix) :] if iri.startswith(prefix) else ""
         return self.view.url(f"{self.topic.path}/{slug}") if is_slug(slug) else self.view.link(iri)
 
-    def build(self) -> dict[str, object] | None:
+    def build(self, kind: str | None = None, page: int = 1) -> dict[str, object] | None:
+        """The page's context, showing page ``page`` of the members of class ``kind`` (and the
+        first page of every other kind); ``None`` when the concept is not in the scheme.
+        Raises :class:`BadInput` for a ``kind`` that is not on the page, :class:`PageBeyond`
+        for a page past its last."""
         rows = self.select(CONCEPT, "concept", "scheme")
         if not rows:
             return None
@@ -185,22 +214,30 @@ class TopicView:
             if r["x"] is not None:
                 related["broader" if rel.endswith("broader") else "narrower"].add(r["x"].value)
             elif r["o"] is not None:
-                kind = names.get(rel, "def")
+                text = names.get(rel, "def")
                 lang = getattr(r["o"], "language", None) or ""
-                if kind == "alt":
+                if text == "alt":
                     own["alt"].labels.setdefault(lang + "\x1f" + r["o"].value, r["o"].value)
                 else:
-                    own[kind].add("label", 0, lang, r["o"].value)
+                    own[text].add("label", 0, lang, r["o"].value)
         members = self.members()
         evidence = [m for m in members.values() if self.is_evidence(m)]
         self.evidence_details(evidence)
-        shown: set[str] = {*members, *related["broader"], *related["narrower"]}
-        for m in members.values():
-            shown |= m.classes | m.via
-            for name, values in m.fields.items():
-                if name != "notation":
-                    shown |= values
-            shown |= set(m.supporter_strength.values())
+        groups = self.grouped(members, self.member_names(members))
+        if kind is not None and kind not in groups:
+            known = ", ".join(sorted(groups)) or "-"
+            raise BadInput("err_unknown_kind", value=repr(kind[:80]), kinds=known)
+        chosen = {cls: page if cls == kind else 1 for cls in groups}
+        on_page = {cls: self.page_of(cls, of_cls, chosen[cls]) for cls, of_cls in groups.items()}
+        shown: set[str] = {*groups, *related["broader"], *related["narrower"]}
+        for of_cls in on_page.values():
+            for m, _label in of_cls:
+                shown.add(m.iri)
+                shown |= m.via
+                for name, values in m.fields.items():
+                    if name != "notation":
+                        shown |= values
+                shown |= set(m.supporter_strength.values())
         txt = fetch_texts(self.view.reader, sorted(shown))
         lang = self.view.lang
         alt_wanted = [v for k, v in own["alt"].labels.items() if k.split("\x1f")[0] in (lang, "")]
@@ -212,7 +249,7 @@ class TopicView:
             "definition": pick(own["def"].labels, lang),
             "broader": self.linked(related["broader"], txt),
             "narrower": self.linked(related["narrower"], txt),
-            "sections": self.sections(members, txt),
+            "sections": self.sections(groups, chosen, on_page, txt),
         }
 
     def members(self) -> dict[str, Member]:
@@ -276,50 +313,106 @@ class TopicView:
             "label": txt[iri].label(iri, self.view.lang),
         }
 
+    def member_names(self, members: dict[str, Member]) -> dict[str, str]:
+        """Every member's name in the reader's language: from the release's index in one
+        lookup (they order the lists, so all are needed, not only those shown), from the store
+        for those the index does not name."""
+        lang = self.view.lang
+        found = self.labels.of(members)
+        names = {iri: pick(by_lang, lang) or "" for iri, by_lang in found.items()}
+        missing = [iri for iri in members if not names.get(iri)]
+        if missing:
+            txt = fetch_texts(self.view.reader, missing)
+            names.update({iri: txt[iri].label(iri, lang) for iri in missing})
+        return {iri: names[iri] or local_name(iri) for iri in members}
+
+    def grouped(
+        self, members: dict[str, Member], names: dict[str, str]
+    ) -> dict[str, list[tuple[Member, str]]]:
+        """Class -> its members with their names, in the order shown: the classes by section
+        and their place in :data:`SECTIONS`, evidence items strongest first, else by name."""
+        base = self.view.base
+        by_class: dict[str, list[tuple[Member, str]]] = {}
+        place: dict[str, tuple[int, int, str]] = {}
+        for m in members.values():
+            section, cls = section_of(m.classes, base)
+            by_class.setdefault(cls, []).append((m, names[m.iri]))
+            if cls not in place:
+                n = next(i for i, (sid, _) in enumerate(SECTIONS) if sid == section)
+                order = {c: k for k, c in enumerate(expand_all(SECTIONS[n][1], base))}
+                place[cls] = (n, order.get(cls, 99), cls)
+        for cls, rows in by_class.items():
+            if cls.endswith("EvidenceItem"):
+                rows.sort(key=lambda r: (-_strength(r[0]), sort_key(r[1])))
+            else:
+                rows.sort(key=lambda r: sort_key(r[1]))
+        return {cls: by_class[cls] for cls in sorted(by_class, key=place.__getitem__)}
+
+    def page_of(
+        self, cls: str, rows: list[tuple[Member, str]], page: int
+    ) -> list[tuple[Member, str]]:
+        pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+        if page > pages:
+            last = self.page_url(cls, pages)
+            raise PageBeyond(last, page=page, n=len(rows), pages=pages, size=PAGE_SIZE)
+        return rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+
+    def page_url(self, cls: str, page: int) -> str:
+        path = f"{self.topic.path}/{self.concept.rsplit('/', 1)[-1]}"
+        return self.view.url(path, kind=cls, page=page) + "#" + self.anchor(cls)
+
+    def anchor(self, cls: str) -> str:
+        return "soort-" + "".join(c if c.isalnum() else "-" for c in local_name(cls))
+
     def sections(
-        self, members: dict[str, Member], txt: dict[str, Texts]
+        self,
+        groups: dict[str, list[tuple[Member, str]]],
+        chosen: dict[str, int],
+        on_page: dict[str, list[tuple[Member, str]]],
+        txt: dict[str, Texts],
     ) -> list[dict[str, object]]:
         lang = self.view.lang
-        grouped: dict[str, dict[str, list[dict[str, object]]]] = {s: {} for s, _ in SECTIONS}
-        for m in members.values():
-            section, cls = section_of(m.classes, self.view.base)
-            row: dict[str, object] = {
-                **self.item(m.iri, txt),
-                "description": short(txt[m.iri].description(lang)),
-                "via": [self.item(v, txt) for v in sorted(m.via)],
-            }
-            if section == "evidence":
-                row.update(self.evidence_row(m, txt))
-            grouped[section].setdefault(cls, []).append(row)
-        out = []
-        for section, curies in SECTIONS:
-            order = {c: n for n, c in enumerate(expand_all(curies, self.view.base))}
-            groups = []
-            for cls, rows in sorted(
-                grouped[section].items(), key=lambda kv: (order.get(kv[0], 99), kv[0])
-            ):
-                if cls.endswith("EvidenceItem"):
-                    rows.sort(
-                        key=lambda r: (-float(str(r["notation"] or -1)), sort_key(str(r["label"])))
-                    )
-                else:
-                    rows.sort(key=lambda r: sort_key(str(r["label"])))
-                groups.append(
-                    {
-                        "class": cls,
-                        "kind": "items"
-                        if cls.endswith("EvidenceItem")
-                        else "claims"
-                        if cls.endswith("EvidenceClaim")
-                        else "plain",
-                        "label": txt[cls].label(cls, lang),
-                        "rows": rows,
-                    }
-                )
-            out.append(
-                {"id": section, "groups": groups, "count": sum(len(g["rows"]) for g in groups)}
+        base = self.view.base
+        out: dict[str, list[dict[str, object]]] = {sid: [] for sid, _ in SECTIONS}
+        counts = dict.fromkeys(out, 0)
+        for cls, rows in groups.items():
+            section = section_of({cls}, base)[0]
+            counts[section] += len(rows)
+            page_rows = []
+            for m, name in on_page[cls]:
+                row: dict[str, object] = {
+                    "iri": m.iri,
+                    "href": self.view.link(m.iri),
+                    "label": name,
+                    "description": short(txt[m.iri].description(lang)),
+                    "via": [self.item(v, txt) for v in sorted(m.via)],
+                }
+                if section == "evidence":
+                    row.update(self.evidence_row(m, txt))
+                page_rows.append(row)
+            page, pages = chosen[cls], max(1, math.ceil(len(rows) / PAGE_SIZE))
+            first = (page - 1) * PAGE_SIZE + 1
+            out[section].append(
+                {
+                    "class": cls,
+                    "kind": "items"
+                    if cls.endswith("EvidenceItem")
+                    else "claims"
+                    if cls.endswith("EvidenceClaim")
+                    else "plain",
+                    "label": txt[cls].label(cls, lang),
+                    "rows": page_rows,
+                    "count": len(rows),
+                    "anchor": self.anchor(cls),
+                    "page": page,
+                    "pages": pages,
+                    "first": first,
+                    "last": first + len(page_rows) - 1,
+                    "prev_url": self.page_url(cls, page - 1) if page > 1 else None,
+                    "next_url": self.page_url(cls, page + 1) if page < pages else None,
+                }
             )
-        return out
+        return [{"id": sid, "groups": out[sid], "count": counts[sid]} for sid, _ in SECTIONS]
 
     def evidence_row(self, m: Member, txt: dict[str, Texts]) -> dict[str, object]:
         f = m.fields
@@ -349,10 +442,23 @@ def topic_page(request: Request, topic: Topic, slug: str) -> Response:
     if len(slug) > MAX_SLUG or not is_slug(slug):
         what = t[topic.word].lower()
         return view.error(404, fill(t["err_bad_slug"], value=repr(slug[:80]), what=what), back)
+    try:
+        kind = param(request, "kind") or None
+        page = page_number(request)
+        if page > 1 and kind is None:
+            raise BadInput("err_page_needs_kind")
+    except BadInput as e:
+        return view.error(400, e.message(view.lang), back)
     if (unchanged := view.unchanged()) is not None:
         return unchanged
     concept = concept_iri(view.base, topic.scheme, slug)
-    context = TopicView(view, topic, concept).build()
+    labels: IndexLabels = request.app.state.labels
+    try:
+        context = TopicView(view, topic, concept, labels).build(kind, page)
+    except PageBeyond as e:
+        return view.error(404, e.message(view.lang), [(e.last, t["last"]), *back])
+    except BadInput as e:
+        return view.error(400, e.message(view.lang), back)
     if context is None:
         what = t[topic.word].lower()
         return view.error(404, fill(t["err_unknown_topic"], what=what, slug=slug), back)

@@ -173,6 +173,18 @@ TEXT: dict[str, dict[str, str]] = {
             "cijfers en '-'; kies er een uit de lijst"
         ),
         "err_unknown_topic": "er is geen {what} '{slug}' in de graaf; kies er een uit de lijst",
+        "err_unknown_kind": (
+            "kind={value} staat niet op deze pagina; kind is de IRI van een van de soorten "
+            "hier: {kinds}; laat kind weg voor de eerste pagina van elke soort"
+        ),
+        "err_page_needs_kind": (
+            "page zonder kind: geef ook kind, de IRI van de soort waarvan u de pagina wilt "
+            "zien (de links 'Volgende pagina' op de pagina doen dat)"
+        ),
+        "err_topic_page_beyond": (
+            "pagina {page} bestaat niet: deze soort heeft hier {n} leden, {pages} pagina('s) "
+            "van {size}; ga naar de laatste pagina"
+        ),
     },
     "en": {
         "home_title": "Kennisgraaf: knowledge of education innovation",
@@ -334,6 +346,18 @@ TEXT: dict[str, dict[str, str]] = {
             "and '-'; choose one from the list"
         ),
         "err_unknown_topic": "there is no {what} '{slug}' in the graph; choose one from the list",
+        "err_unknown_kind": (
+            "kind={value} is not on this page; kind is the IRI of one of the kinds here: "
+            "{kinds}; leave kind out for the first page of every kind"
+        ),
+        "err_page_needs_kind": (
+            "page without kind: give kind as well, the IRI of the kind whose page you want "
+            "(the 'Next page' links on the page do so)"
+        ),
+        "err_topic_page_beyond": (
+            "page {page} does not exist: this kind has {n} members here, {pages} page(s) of "
+            "{size}; go to the last page"
+        ),
     },
 }
 

@@ -19,6 +19,7 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 
+from endpoint import topic_pages
 from endpoint.app import create_app
 from endpoint.class_listing import SORTS, ClassListing
 from endpoint.entry_labels import LABEL_PREDICATES, values_block
@@ -532,6 +533,64 @@ def test_theme_page_names_broader_and_narrower(client: TestClient) -> None:
     assert "/thema/studiedata-en-ai" in {str(a["href"]) for a in narrower.find_all("a")}
 
 
+TOPICS = ["/thema/xr", "/thema/docentprofessionalisering", "/doelgroep/docenten"]
+
+
+def kinds_on(page: Tag) -> dict[str, tuple[int, list[str]]]:
+    """Per kind (its heading's id): the count in its heading and the rows shown, in order."""
+    out = {}
+    for h3 in page.find_all("h3", id=True):
+        count = int(re.search(r"\((\d+)\)$", h3.get_text(strip=True)).group(1))
+        body = h3.find_next_sibling(["table", "ul"])
+        out[str(h3["id"])] = (count, [str(a["href"]) for a in body.find_all("a", class_="item")])
+    return out
+
+
+def pager_link(page: Tag, anchor: str, rel: str) -> str | None:
+    h3 = page.find("h3", id=anchor)
+    nav = h3.find_next_sibling(["h3", "nav"])
+    if nav is None or nav.name != "nav":
+        return None
+    a = nav.find("a", rel=rel)
+    return None if a is None else str(a["href"])
+
+
+@pytest.mark.parametrize("path", TOPICS)
+def test_topic_pages_page_through_every_kind_in_order(
+    real_build: pipeline.Outcome, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    assert real_build.path is not None
+    root = real_build.path.parent.parent
+    settings = ServeSettings(store=root, query_workers=0, response_cache_mb=0, page_cache_mb=0)
+    with TestClient(create_app(settings)) as c:
+        whole = kinds_on(main(c.get(path).text))
+        monkeypatch.setattr(topic_pages, "PAGE_SIZE", 2)
+        first = main(c.get(path).text)
+        paged = 0
+        for anchor, (count, rows) in kinds_on(first).items():
+            assert count == whole[anchor][0] == len(whole[anchor][1]), anchor
+            assert rows == whole[anchor][1][:2], anchor
+            seen, url, pages = list(rows), pager_link(first, anchor, "next"), 1
+            assert (url is None) == (count <= 2), anchor
+            while url is not None:
+                assert url.endswith("#" + anchor) and "kind=" in url and "page=" in url
+                r = c.get(url)
+                assert r.status_code == 200, (url, r.text[:300])
+                page = main(r.text)
+                got = kinds_on(page)
+                seen += got[anchor][1]
+                pages += 1
+                for other, (_n, other_rows) in got.items():  # the other kinds stay on page 1
+                    if other != anchor:
+                        assert other_rows == whole[other][1][:2]
+                back = pager_link(page, anchor, "prev")
+                assert back is not None and f"page={pages - 1}" in back
+                url = pager_link(page, anchor, "next")
+            assert seen == whole[anchor][1], anchor
+            paged += pages > 1
+        assert paged, f"no kind on {path} has more than 2 members: the test pages nothing"
+
+
 def test_topic_indexes_list_every_concept_with_counts(
     client: TestClient, real_store: ox.Store
 ) -> None:
@@ -603,6 +662,10 @@ def test_etag_and_304(client: TestClient, path: str) -> None:
         ("/thema/Hoofd%20Letters", 404, "kleine letters"),
         ("/thema/" + "x" * 3000, 404, "kleine letters"),
         ("/doelgroep/xr", 404, "doelgroep"),
+        ("/thema/xr?page=2", 400, "geef ook kind"),
+        ("/thema/xr?kind=https://example.org/Nothing", 400, "kind=&#39;https://example.org/N"),
+        ("/thema/xr?kind=" + KG + "Hub&page=0", 400, "paginanummer"),
+        ("/thema/xr?kind=" + KG + "Hub&page=7", 404, "pagina 7 bestaat niet"),
     ],
 )
 def test_bad_input_gets_a_clear_4xx(client: TestClient, url: str, status: int, says: str) -> None:
