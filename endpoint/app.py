@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from .graph_store import graph_store_router
 from .home import router as home_router
 from .index_labels import IndexLabels
 from .limits import install_limits
+from .metrics import RequestMetrics, ServerMetrics, metrics_router, route_areas
 from .page_cache import PageCache
 from .page_common import link
 from .response_cache import ResponseCache
@@ -59,11 +61,16 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        writing = None
         try:
             if isinstance(executor, PoolExecutor):
                 await executor.start()
+            if settings.metrics_dir is not None:  # shared with the other server processes
+                writing = asyncio.ensure_future(metrics.keep_writing())
             yield
         finally:
+            if writing is not None:
+                writing.cancel()
             await executor.aclose()
 
     # No OpenTelemetry: nothing here exports traces, and its per-request checks cost CPU.
@@ -104,12 +111,15 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @app.get("/health")
     def health() -> JSONResponse:
-        store = reader.store()
-        return JSONResponse({"ok": True, "release": reader.meta.get("id"), "triples": len(store)})
+        triples = reader.triples()
+        return JSONResponse({"ok": True, "release": reader.meta.get("id"), "triples": triples})
 
-    app.front = SparqlFastPath(
-        ResponseCache(app.behind_front, reader, settings.response_cache_mb * 1024 * 1024),
-        settings,
-        executor,
-    )
+    responses = ResponseCache(app.behind_front, reader, settings.response_cache_mb * 1024 * 1024)
+    app.state.response_cache = responses
+    requests = RequestMetrics(SparqlFastPath(responses, settings, executor))
+    caches = {"response": responses.cache, "page": pages}
+    metrics = ServerMetrics(requests, reader, executor, caches, settings.metrics_dir)
+    app.include_router(metrics_router(metrics))
+    requests.areas = route_areas(app.routes)
+    app.front = requests
     return app

@@ -184,6 +184,7 @@ class _Run:
     def _expire(self) -> None:
         if not self.done:
             self.timed_out = True
+            self.pool.counts["timeout"] += 1
             log.info("query stopped at the timeout (worker %s)", self.worker.pid)
             self._end(kill=True)
 
@@ -207,6 +208,7 @@ class _Run:
             if self.timed_out:
                 raise _TimedOut from None
             pid, code = self.worker.pid, self.worker.proc.poll()
+            self.pool.counts["failed"] += 1
             self.abort()
             raise WorkerFailed(
                 f"the query worker (process {pid}) stopped in the middle of the query"
@@ -239,8 +241,20 @@ class PoolExecutor:
         self._closed = False
         self._seen: tuple[str | None, str] = (None, "")
         self.lookups = 0  # lookups answered in this process (see _lookup)
+        # for /metrics: queries handed to a worker, refused (503), stopped at the timeout, and
+        # lost with their worker
+        self.counts = {"worker": 0, "refused": 0, "timeout": 0, "failed": 0}
 
     # --- workers -------------------------------------------------------------------------
+
+    def gauges(self) -> dict[str, int]:
+        """For /metrics: workers configured, alive, running a query, and queries waiting."""
+        return {
+            "configured": self._size,
+            "alive": len(self._workers),
+            "busy": self._busy,
+            "waiting": self._waiting,
+        }
 
     def worker_pids(self) -> list[int]:
         """The process ids of the live workers (for tests and metrics)."""
@@ -329,6 +343,7 @@ class PoolExecutor:
             try:
                 worker = await asyncio.wait_for(self._idle.get(), max(0.0, until - loop.time()))
             except TimeoutError:
+                self.counts["refused"] += 1
                 raise Overloaded(
                     f"no query worker became free within {self._timeout:g} s: "
                     f"{self._size} queries run at once (KENNISGRAAF_QUERY_WORKERS)",
@@ -353,6 +368,7 @@ class PoolExecutor:
             return quick
         self._replenish()
         if self._busy + self._waiting >= self._size + self._queue:
+            self.counts["refused"] += 1
             raise Overloaded(
                 f"all {self._size} query workers are busy and {self._waiting} queries are "
                 f"waiting (KENNISGRAAF_QUERY_WORKERS, KENNISGRAAF_QUERY_QUEUE)",
@@ -376,6 +392,7 @@ class PoolExecutor:
                 ) from None
             raise
         run = _Run(self, worker, self._timeout)
+        self.counts["worker"] += 1
         try:
             worker.writer.write(frame(b"J", self._job_payload(job, path)))
             await worker.writer.drain()

@@ -33,14 +33,22 @@ class BoundedCache(Generic[K, V]):
         self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self.hits = 0  # for /metrics
+        self.misses = 0
 
     def get(self, key: K) -> V | None:
         with self._lock:
             item = self._items.get(key)
             if item is None:
+                self.misses += 1
                 return None
+            self.hits += 1
             self._items.move_to_end(key)
             return item[0]
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
 
     def put(self, key: K, value: V) -> None:
         size = self._size(value)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -48,17 +50,20 @@ def serve(settings: ServeSettings) -> int:
         uvicorn.run(create_app(settings), **options)
         return 0
     assert settings.update_token is None  # ServeSettings refuses more processes with writes
-    if serve_processes.available():  # a socket per process: connections spread over them
-        return serve_processes.run(
-            settings.server_processes, options, {SETTINGS_ENV: settings.model_dump_json()}
+    with tempfile.TemporaryDirectory(prefix="kennisgraaf-metrics-") as shared:
+        if settings.metrics_dir is None:  # where the processes add up /metrics
+            settings = settings.model_copy(update={"metrics_dir": Path(shared)})
+        if serve_processes.available():  # a socket per process: connections spread over them
+            return serve_processes.run(
+                settings.server_processes, options, {SETTINGS_ENV: settings.model_dump_json()}
+            )
+        os.environ[SETTINGS_ENV] = settings.model_dump_json()
+        uvicorn.run(
+            f"{__name__}:app_from_environment",
+            factory=True,
+            workers=settings.server_processes,
+            **options,
         )
-    os.environ[SETTINGS_ENV] = settings.model_dump_json()
-    uvicorn.run(
-        f"{__name__}:app_from_environment",
-        factory=True,
-        workers=settings.server_processes,
-        **options,
-    )
     return 0
 
 

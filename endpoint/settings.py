@@ -57,6 +57,11 @@ class ServeSettings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"], description="origins allowed to read by CORS"
     )
+    metrics_dir: Path | None = Field(
+        None,
+        description="folder where the processes of one server share their /metrics figures "
+        "(serve --processes makes one)",
+    )
 
     @field_validator("service_allow", "cors_origins", mode="before")
     @classmethod

@@ -217,9 +217,7 @@ def test_the_real_app_answers_the_same_from_the_cache_and_changes_after_a_write(
     settings = ServeSettings(store=mini_store, query_workers=0, update_token="geheim")
     app = create_app(settings)
     with TestClient(app) as c:
-        front = app.front
-        assert front is not None
-        cache = cast(ResponseCache, front.app)  # type: ignore[attr-defined]
+        cache = cast(ResponseCache, app.state.response_cache)
         html = {"accept": "text/html", "accept-encoding": "gzip"}
         first = c.get("/doc/hub/pilothub-xr", headers=html)
         assert first.status_code == 200 and len(cache.cache) == 1
