@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -55,3 +56,14 @@ def serving(store: Path, *, token: bool = True) -> Iterator[str]:
     """``kennisgraaf serve`` on ``store``, with or without an update token."""
     with live_server(store, WITH_TOKEN if token else WITHOUT_TOKEN) as url:
         yield url
+
+
+def update(client: Any, text: str, token: str = TOKEN) -> None:
+    """A SPARQL Update with the bearer token through ``client`` (a TestClient); it must
+    succeed (204)."""
+    r = client.post(
+        "/sparql",
+        content=text,
+        headers={"content-type": "application/sparql-update", "authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 204, r.text

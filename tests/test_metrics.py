@@ -33,8 +33,8 @@ from ingest import pipeline
 from ingest.settings import BuildSettings
 from tests.live_server import live_server
 from tests.pool_support import ENDLESS
+from tests.sparql_support import TOKEN, update
 
-TOKEN = "geheim"
 LINE = re.compile(r"^([a-z_]+)(?:\{(.*)\})? (\S+)$")
 LABEL = re.compile(r'([a-z_]+)="((?:[^"\\]|\\.)*)"')
 LOOKUP = "SELECT ?p ?o WHERE { <https://kennisgraaf.nl/id/hub/pilothub-xr> ?p ?o }"
@@ -154,12 +154,10 @@ def test_the_release_its_triples_and_writes(app_client: TestClient, mini_store: 
     assert value(samples, "kennisgraaf_build_info", release=health["release"]) == 1
     assert value(samples, "kennisgraaf_triples") == health["triples"]
     assert value(samples, "kennisgraaf_writes_since_build") == 0
-    r = app_client.post(
-        "/sparql",
-        content="INSERT DATA { GRAPH <https://kennisgraaf.nl/graph/test> { <urn:a> <urn:b> <urn:c> } }",
-        headers={"content-type": "application/sparql-update", "authorization": f"Bearer {TOKEN}"},
+    update(
+        app_client,
+        "INSERT DATA { GRAPH <https://kennisgraaf.nl/graph/test> { <urn:a> <urn:b> <urn:c> } }",
     )
-    assert r.status_code == 204, r.text
     samples = scrape(app_client.get)
     assert value(samples, "kennisgraaf_writes_since_build") == 1
     assert value(samples, "kennisgraaf_triples") == health["triples"] + 1
@@ -303,22 +301,7 @@ def test_health_takes_the_count_of_the_build_until_a_write(mini_store: Path) -> 
     settings = ServeSettings(store=mini_store, query_workers=0, update_token=TOKEN)
     with TestClient(create_app(settings)) as c:
         assert c.get("/health").json() == {"ok": True, "release": meta["id"], "triples": 4242}
-        r = c.post(
-            "/sparql",
-            content="INSERT DATA { <urn:a> <urn:b> <urn:c> }",
-            headers={
-                "content-type": "application/sparql-update",
-                "authorization": f"Bearer {TOKEN}",
-            },
-        )
-        assert r.status_code == 204, r.text
+        update(c, "INSERT DATA { <urn:a> <urn:b> <urn:c> }")
         assert c.get("/health").json()["triples"] == real + 1  # counted after the write
-        r = c.post(
-            "/sparql",
-            content="INSERT DATA { <urn:a> <urn:b> <urn:d> }",
-            headers={
-                "content-type": "application/sparql-update",
-                "authorization": f"Bearer {TOKEN}",
-            },
-        )
+        update(c, "INSERT DATA { <urn:a> <urn:b> <urn:d> }")
         assert c.get("/health").json()["triples"] == real + 2  # and again after the next

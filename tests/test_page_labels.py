@@ -27,11 +27,11 @@ from endpoint.index_labels import IndexLabels
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from ingest import pipeline
+from tests.sparql_support import TOKEN, update
 
 ID = "https://kennisgraaf.nl/id/"
 NPULS = ID + "programma/npuls"
 HUB = ID + "hub/pilothub-xr"
-TOKEN = "geheim"
 
 
 def rendering_client(store: Path, **settings: object) -> TestClient:
@@ -67,15 +67,6 @@ def index_of(store: Path) -> Path:
 def relabel_in_index(store: Path, iri: str, label: str) -> None:
     with sqlite3.connect(index_of(store)) as db:
         assert db.execute("UPDATE entry SET label_nl = ? WHERE iri = ?", (label, iri)).rowcount == 1
-
-
-def update(c: TestClient, text: str) -> None:
-    r = c.post(
-        "/sparql",
-        content=text,
-        headers={"content-type": "application/sparql-update", "authorization": f"Bearer {TOKEN}"},
-    )
-    assert r.status_code == 204, r.text
 
 
 def test_linked_things_are_named_from_the_index_until_a_write(mini_store: Path) -> None:
