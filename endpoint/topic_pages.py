@@ -454,7 +454,8 @@ def topic_page(request: Request, topic: Topic, slug: str) -> Response:
     concept = concept_iri(view.base, topic.scheme, slug)
     labels: IndexLabels = request.app.state.labels
     try:
-        context = TopicView(view, topic, concept, labels).build(kind, page)
+        with view.reader.pinned():  # the whole page from one release
+            context = TopicView(view, topic, concept, labels).build(kind, page)
     except PageBeyond as e:
         return view.error(404, e.message(view.lang), [(e.last, t["last"]), *back])
     except BadInput as e:

@@ -591,6 +591,32 @@ def test_topic_pages_page_through_every_kind_in_order(
         assert paged, f"no kind on {path} has more than 2 members: the test pages nothing"
 
 
+def test_a_topic_page_reads_one_release_even_if_a_build_switches_meanwhile(
+    mini_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = ServeSettings(
+        store=mini_store, query_workers=0, response_cache_mb=0, page_cache_mb=0
+    )
+    with TestClient(create_app(settings)) as c:
+        before = kinds_on(main(c.get("/thema/xr").text))
+        assert before and all(rows for _n, rows in before.values())
+        names_before = main(c.get("/thema/xr").text).find_all("a", class_="item")
+        real_details = topic_pages.TopicView.evidence_details
+
+        def switch_then_read(self: topic_pages.TopicView, evidence: list[object]) -> None:
+            # a build publishes another release (an empty one) halfway through the page
+            ox.Store(str(mini_store / "releases" / "leeg")).flush()
+            (mini_store / "next").symlink_to("releases/leeg")
+            (mini_store / "next").replace(mini_store / "current")
+            real_details(self, evidence)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(topic_pages.TopicView, "evidence_details", switch_then_read)
+        r = c.get("/thema/xr")
+        assert r.status_code == 200, r.text[:300]
+        names = main(r.text).find_all("a", class_="item")
+        assert [a.get_text() for a in names] == [a.get_text() for a in names_before]
+
+
 def test_topic_indexes_list_every_concept_with_counts(
     client: TestClient, real_store: ox.Store
 ) -> None:
