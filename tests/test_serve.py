@@ -223,6 +223,59 @@ def test_several_server_processes_share_the_port_when_writes_are_off(
         time.sleep(0.1)
 
 
+def test_without_so_reuseport_uvicorns_workers_serve_and_stop(
+    mini_data: Path, tmp_path: Path
+) -> None:
+    """Where the system has no SO_REUSEPORT, ``--processes`` falls back to uvicorn's workers
+    (one shared socket); here the check for it is made to say no."""
+    store = tmp_path / "store"
+    pipeline.build(BuildSettings(data=mini_data, store=store))
+    port = free_port()
+    env = {**os.environ, **WITHOUT_TOKEN, "KENNISGRAAF_QUERY_WORKERS": "1"}
+    code = (
+        "import sys; from endpoint import serve_processes; "
+        "serve_processes.available = lambda: False; "
+        "from kennisgraaf.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    args = ["serve", "--store", str(store), "--port", str(port), "--processes", "2"]
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], env=env, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.1)
+        deadline = time.monotonic() + 10
+        while len(servers := [p for p in _children(proc.pid) if _children(p)]) < 2:
+            assert time.monotonic() < deadline, _descendants(proc.pid)
+            time.sleep(0.1)
+        listening = _sockets(port, LISTEN)
+        assert len(listening) == 1, "one socket, shared by uvicorn's workers"
+        assert all(_held(p, listening) == 1 for p in servers)
+        for _ in range(6):
+            ask = httpx.get(
+                url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers=JSON_ACCEPT
+            )
+            assert ask.status_code == 200 and ask.json()["boolean"] is True
+        time.sleep(1.5)  # each process has written its figures for /metrics
+        metrics = httpx.get(url + "/metrics").text
+        assert "\nkennisgraaf_server_processes 2\n" in metrics
+        everyone = _descendants(proc.pid)
+        assert len(everyone) >= 4  # two server processes, each with a query worker
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while running := [p for p in everyone if alive(p)]:
+        assert time.monotonic() < deadline, f"left running: {running}"
+        time.sleep(0.1)
+
+
 def _serve_and_exit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """``kennisgraaf serve ARGS`` run to its end (for the cases where it refuses to start)."""
     return subprocess.run(
