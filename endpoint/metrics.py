@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import time
 from bisect import bisect_left
@@ -41,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .store import NoRelease, ReleaseStore
 
+log = logging.getLogger("kennisgraaf.metrics")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"))
@@ -278,8 +280,11 @@ class ServerMetrics:
         and the number of live processes."""
         if self.folder is None:
             return self.own(), 1
-        with contextlib.suppress(OSError):
+        try:
             self.write()
+        except OSError as e:  # a folder that cannot be written: this process's figures alone
+            log.warning("cannot write the figures for /metrics to %s: %s", self.folder, e)
+            return self.own(), 1
         totals: dict[tuple[str, str, Labels], float] = {}
         started: list[float] = []
         live = 0

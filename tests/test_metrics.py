@@ -287,6 +287,22 @@ def test_adding_up_keeps_dead_processes_counters_but_not_their_gauges(
     assert (tmp_path / f"{os.getpid()}.json").is_file(), "the answering process wrote its own"
 
 
+def test_a_metrics_folder_that_cannot_be_written_gives_this_process_alone(
+    mini_store: Path, tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "een-bestand"
+    not_a_folder.write_text("")
+    settings = ServeSettings(store=mini_store, query_workers=0, metrics_dir=not_a_folder)
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/").status_code == 200
+        samples = scrape(c.get)
+    assert (
+        value(samples, "kennisgraaf_http_requests_total", area="home", method="GET", code="200")
+        == 1
+    )
+    assert value(samples, "kennisgraaf_server_processes") == 1
+
+
 # -- /health --------------------------------------------------------------------------------------
 
 
