@@ -169,15 +169,7 @@ def test_several_server_processes_share_the_port_when_writes_are_off(
     proc = subprocess.Popen([*cmd, "--processes", "2"], env=env, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.1)
+        _wait_until_up(proc, url)
         with httpx.Client(base_url=url) as c:
             for _ in range(10):  # new connections, taken by either process
                 ask = c.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers=JSON_ACCEPT)
@@ -197,8 +189,8 @@ def test_several_server_processes_share_the_port_when_writes_are_off(
         try:
             held = [_held(p, _sockets(port, ESTABLISHED)) for p in servers]
         finally:
-            for c in conns:
-                c.close()
+            for conn in conns:
+                conn.close()
         assert sum(held) == 16 and min(held) > 0, held
         # a server process that dies is started again
         os.kill(servers[0], signal.SIGKILL)
@@ -217,10 +209,7 @@ def test_several_server_processes_share_the_port_when_writes_are_off(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    deadline = time.monotonic() + 10
-    while running := [p for p in everyone if alive(p)]:
-        assert time.monotonic() < deadline, f"left running: {running}"
-        time.sleep(0.1)
+    _all_gone(everyone)
 
 
 def test_without_so_reuseport_uvicorns_workers_serve_and_stop(
@@ -241,15 +230,7 @@ def test_without_so_reuseport_uvicorns_workers_serve_and_stop(
     proc = subprocess.Popen([sys.executable, "-c", code, *args], env=env, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.1)
+        _wait_until_up(proc, url)
         deadline = time.monotonic() + 10
         while len(servers := [p for p in _children(proc.pid) if _children(p)]) < 2:
             assert time.monotonic() < deadline, _descendants(proc.pid)
@@ -270,8 +251,26 @@ def test_without_so_reuseport_uvicorns_workers_serve_and_stop(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    _all_gone(everyone)
+
+
+def _wait_until_up(proc: subprocess.Popen[bytes], url: str) -> None:
+    """Until ``url`` answers ``/health`` (``proc``, the server, must not end meanwhile)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+        time.sleep(0.1)
+
+
+def _all_gone(pids: list[int]) -> None:
+    """Every process of ``pids`` ends within 10 s."""
     deadline = time.monotonic() + 10
-    while running := [p for p in everyone if alive(p)]:
+    while running := [p for p in pids if alive(p)]:
         assert time.monotonic() < deadline, f"left running: {running}"
         time.sleep(0.1)
 
