@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -25,7 +26,7 @@ from .home import router as home_router
 from .index_labels import IndexLabels
 from .limits import install_limits
 from .metrics import RequestMetrics, ServerMetrics, metrics_router, route_areas
-from .page_cache import PageCache
+from .page_cache import BoundedCache, PageCache
 from .page_common import link
 from .response_cache import ResponseCache
 from .search import search_router
@@ -117,7 +118,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     responses = ResponseCache(app.behind_front, reader, settings.response_cache_mb * 1024 * 1024)
     app.state.response_cache = responses
     requests = RequestMetrics(SparqlFastPath(responses, settings, executor))
-    caches = {"response": responses.cache, "page": pages}
+    caches: dict[str, BoundedCache[Any, Any]] = {"response": responses.cache, "page": pages}
     metrics = ServerMetrics(requests, reader, executor, caches, settings.metrics_dir)
     app.include_router(metrics_router(metrics))
     requests.areas = route_areas(app.routes)

@@ -32,7 +32,7 @@ import logging
 import os
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .executor import Executor
+from .executor_pool import PoolExecutor
+from .page_cache import BoundedCache
 from .store import NoRelease, ReleaseStore
 
 log = logging.getLogger("kennisgraaf.metrics")
@@ -201,8 +204,8 @@ class ServerMetrics:
         self,
         requests: RequestMetrics,
         reader: ReleaseStore,
-        executor: Any,
-        caches: dict[str, Any],
+        executor: Executor,
+        caches: dict[str, BoundedCache[Any, Any]],
         folder: Path | None,
     ) -> None:
         self.requests = requests
@@ -216,24 +219,19 @@ class ServerMetrics:
 
     def own(self) -> list[Sample]:
         out = self.requests.samples()
-        ex = self.executor
-        lookups = getattr(ex, "lookups", None)
-        counts: dict[str, int] = getattr(ex, "counts", {})
-        if lookups is not None:
-            out.append(("kennisgraaf_queries_total", "", (("where", "server"),), lookups))
-        if counts:
+        pool = self.executor
+        if isinstance(pool, PoolExecutor):  # (queries in this process without workers: none)
+            counts, g = pool.counts, pool.gauges()
             out += [
+                ("kennisgraaf_queries_total", "", (("where", "server"),), pool.lookups),
                 ("kennisgraaf_queries_total", "", (("where", "worker"),), counts["worker"]),
                 ("kennisgraaf_queries_refused_total", "", (), counts["refused"]),
                 ("kennisgraaf_queries_timed_out_total", "", (), counts["timeout"]),
                 ("kennisgraaf_query_workers_lost_total", "", (), counts["failed"]),
+                ("kennisgraaf_queries_waiting", "", (), g["waiting"]),
             ]
-        gauges: Callable[[], dict[str, int]] | None = getattr(ex, "gauges", None)
-        if gauges is not None:
-            g = gauges()
             for state in ("configured", "alive", "busy"):
                 out.append(("kennisgraaf_query_workers", "", (("state", state),), g[state]))
-            out.append(("kennisgraaf_queries_waiting", "", (), g["waiting"]))
         for name, cache in self.caches.items():
             labels = (("cache", name),)
             out += [
@@ -298,8 +296,9 @@ class ServerMetrics:
             alive = pid == self.pid or _alive(pid)
             live += alive
             for family, suffix, labels, value in samples:
-                if FAMILIES[family][0] == "gauge" and not alive:
-                    continue
+                kind = FAMILIES.get(family, ("", ""))[0]
+                if not kind or (kind == "gauge" and not alive):
+                    continue  # a family this version does not know, or a dead one's gauge
                 if family == "process_start_time_seconds":
                     started.append(value)
                     continue

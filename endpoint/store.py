@@ -29,8 +29,7 @@ class ReleaseStore:
         self.writable = writable
         self._lock = threading.Lock()
         self._target: str | None = None
-        self._store: ox.Store | None = None
-        self._opened: tuple[ox.Store, str] | None = None  # (_store, _target), set together
+        self._opened: tuple[ox.Store, str] | None = None  # the open release and its name
         self._counted: tuple[str, int] | None = None  # (version, quads) after writes
         self.meta: dict[str, Any] = {}
         self.writes = 0  # writes to the open release (SPARQL Update, Graph Store) since it opened
@@ -59,15 +58,13 @@ class ReleaseStore:
                 opened = self._opened
                 if opened is None or opened[1] != target:
                     path = (self.root / target).resolve()
-                    self._opened = self._store = None  # close the old release first
-                    self._store = (
-                        ox.Store(str(path)) if self.writable else ox.Store.read_only(str(path))
-                    )
+                    self._opened = None  # close the old release before opening the new one
+                    store = ox.Store(str(path)) if self.writable else ox.Store.read_only(str(path))
                     meta = path.with_suffix(".json")
                     self.meta = json.loads(meta.read_text()) if meta.is_file() else {}
                     self._target = target
                     self.writes = 0
-                    opened = self._opened = (self._store, target)
+                    opened = self._opened = (store, target)
         return opened
 
     def triples(self) -> int:

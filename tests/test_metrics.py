@@ -274,6 +274,7 @@ def test_adding_up_keeps_dead_processes_counters_but_not_their_gauges(
         ],
         ["kennisgraaf_query_workers", "", [["state", "busy"]], 3],
         ["process_start_time_seconds", "", [], 1.0],
+        ["kennisgraaf_from_another_version", "", [], 7],  # not known here: left out
     ]
     (tmp_path / f"{dead}.json").write_text(json.dumps({"pid": dead, "samples": samples}))
     (tmp_path / "kapot.json").write_text("{niet af")  # a file being written: skipped
@@ -284,6 +285,7 @@ def test_adding_up_keeps_dead_processes_counters_but_not_their_gauges(
     assert value(got, "kennisgraaf_query_workers", state="busy") == 0  # not the dead one's 3
     assert value(got, "kennisgraaf_server_processes") == 1
     assert value(got, "process_start_time_seconds") == metrics_module.STARTED  # the living
+    assert "kennisgraaf_from_another_version" not in text
     assert (tmp_path / f"{os.getpid()}.json").is_file(), "the answering process wrote its own"
 
 
