@@ -149,13 +149,17 @@ class RequestMetrics:
         counts[-1] += seconds
 
     def samples(self) -> list[Sample]:
+        """The counts so far. Called from other threads (``/metrics`` runs in the thread pool,
+        the shared file is written from one) while the event loop adds requests: each dict is
+        copied with one ``list()``, which holds the GIL throughout, before it is read."""
         out: list[Sample] = []
         family = "kennisgraaf_http_requests_total"
-        for (area, method, status), count in self.requests.items():
+        for (area, method, status), count in list(self.requests.items()):
             labels = (("area", area), ("method", method), ("code", str(status)))
             out.append((family, "", labels, count))
         family = "kennisgraaf_http_request_duration_seconds"
-        for area, counts in self.durations.items():
+        for area, live_counts in list(self.durations.items()):
+            counts = list(live_counts)
             running = 0.0
             for le, n in zip((*BUCKETS, float("inf")), counts, strict=False):
                 running += n

@@ -13,6 +13,7 @@ import math
 import os
 import re
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -303,6 +304,42 @@ def test_a_metrics_folder_that_cannot_be_written_gives_this_process_alone(
         == 1
     )
     assert value(samples, "kennisgraaf_server_processes") == 1
+
+
+def test_counts_can_be_read_from_another_thread_while_requests_come_in() -> None:
+    """``/metrics`` and the shared file read the counts in a thread while the event loop adds
+    to them: a new area or status code must not break the reading."""
+    errors: list[BaseException] = []
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        for _ in range(10):
+            _race(errors)
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors
+
+
+def _race(errors: list[BaseException]) -> None:
+    """One thread reads the counts over and over while this one adds 4,500 new ones."""
+    requests = RequestMetrics(None, ["a", "b"])  # type: ignore[arg-type]
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                requests.samples()
+            except RuntimeError as e:  # dictionary changed size during iteration
+                errors.append(e)
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for status in range(100, 1600):
+        for path in ("/a", "/b", "/c"):
+            requests.observe(path, "GET", status, 0.01)
+    done.set()
+    reader.join()
 
 
 # -- /health --------------------------------------------------------------------------------------
