@@ -273,8 +273,12 @@ class ServerMetrics:
     async def keep_writing(self) -> None:
         """Writes the figures every :data:`WRITE_EVERY` seconds (a task of the app's life)."""
         while True:
-            with contextlib.suppress(OSError):
+            try:
                 await asyncio.to_thread(self.write)
+            except OSError:
+                pass  # the folder is gone (the server stops) or full: try again later
+            except Exception:  # a defect: logged, and the next second tries again
+                log.exception("could not write the figures for /metrics")
             await asyncio.sleep(WRITE_EVERY)
 
     def gathered(self) -> tuple[list[Sample], int]:
