@@ -109,16 +109,28 @@ def values_block(iris: Iterable[str]) -> str:
 def fetch_texts(reader: ReleaseStore, iris: Iterable[str]) -> dict[str, Texts]:
     """Labels and descriptions of ``iris``, read by pattern: one read per IRI and predicate
     (13 ms for the 50 members of a class page at 1M triples, against 25 ms for one SPARQL
-    query with a VALUES block of the same pairs)."""
+    query with a VALUES block of the same pairs), in order of preference, and no further
+    once both languages of the pages have one: a predicate further down the list cannot
+    change what :meth:`Texts.label` or :meth:`Texts.description` then give in either."""
     wanted = [i for i in dict.fromkeys(iris) if is_iri(i)]
     out: defaultdict[str, Texts] = defaultdict(Texts)
     with reader.pinned():
         for iri in wanted:
             node = ox.NamedNode(iri)
+            texts: Texts | None = None
             for kind, preds in (("label", LABEL_NODES), ("description", DESCRIPTION_NODES)):
                 for rank, pred in enumerate(preds):
+                    if texts is not None and _both(texts, kind):
+                        break
                     for q in reader.quads(node, pred, None):
                         o = q.object
                         if isinstance(o, ox.Literal):
-                            out[iri].add(kind, rank, o.language or "", o.value)
+                            texts = out[iri]
+                            texts.add(kind, rank, o.language or "", o.value)
     return out
+
+
+def _both(texts: Texts, kind: str) -> bool:
+    """Whether ``texts`` has a label (a description) in every language of the pages."""
+    found = texts.labels if kind == "label" else texts.descriptions
+    return all(lang in found for lang in LANGS)

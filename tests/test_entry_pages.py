@@ -22,8 +22,16 @@ from fastapi.testclient import TestClient
 from endpoint import topic_pages
 from endpoint.app import create_app
 from endpoint.class_listing import SORTS, ClassListing
-from endpoint.entry_labels import LABEL_PREDICATES, values_block
+from endpoint.entry_labels import (
+    DESCRIPTION_NODES,
+    LABEL_NODES,
+    LABEL_PREDICATES,
+    Texts,
+    fetch_texts,
+    values_block,
+)
 from endpoint.settings import ServeSettings
+from endpoint.store import ReleaseStore
 from endpoint.ui_text import TEXT
 from ingest import pipeline, search_index
 from ingest.settings import BuildSettings
@@ -34,6 +42,7 @@ from tests.conftest import DATA, MINI
 
 BASE = CANONICAL_BASE
 KG = BASE + "def/"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 ACTOR_FILES = (
     "organisaties.yaml",
@@ -316,6 +325,65 @@ def test_class_listings_equal_sparql_for_every_class(
                     expected = reference_order(real_store, members[cls], sort, lang)
                     assert whole(listing, cls, sort, lang) == expected, (cls, sort, lang)
         assert listing.page(KG + "NoSuchClass", "label", "nl", 50, 0).total == 0
+
+
+def test_names_read_until_both_languages_are_found_equal_names_read_from_every_predicate(
+    real_build: pipeline.Outcome, real_store: ox.Store
+) -> None:
+    """fetch_texts stops reading a thing's label (description) predicates once it has one in
+    Dutch and in English; what the pages show must equal what every predicate gives."""
+    assert real_build.path is not None
+    reader = ReleaseStore(real_build.path.parent.parent)
+    iris = sorted(
+        {
+            q.subject.value
+            for q in real_store.quads_for_pattern(None, None, None)
+            if isinstance(q.subject, ox.NamedNode)
+        }
+    )
+    assert len(iris) > 500
+    fast = fetch_texts(reader, iris)
+    for iri in iris:
+        full = Texts()
+        node = ox.NamedNode(iri)
+        for kind, preds in (("label", LABEL_NODES), ("description", DESCRIPTION_NODES)):
+            for rank, pred in enumerate(preds):
+                for q in real_store.quads_for_pattern(node, pred, None):
+                    if isinstance(q.object, ox.Literal):
+                        full.add(kind, rank, q.object.language or "", q.object.value)
+        for lang in ("nl", "en"):
+            assert fast[iri].label(iri, lang) == full.label(iri, lang), (iri, lang)
+            assert fast[iri].description(lang) == full.description(lang), (iri, lang)
+
+
+def test_names_in_one_language_go_on_to_the_next_predicate_for_the_other(
+    tmp_path: Path,
+) -> None:
+    """A thing named in Dutch by one predicate and in English only by a later one keeps its
+    English name; a name without a language does not stop the reading either."""
+    sk, rdfs, dct = "http://www.w3.org/2004/02/skos/core#", RDFS, "http://purl.org/dc/terms/"
+    a, b = "https://kennisgraaf.nl/id/x/a", "https://kennisgraaf.nl/id/x/b"
+    facts = [
+        (a, sk + "prefLabel", ox.Literal("Ding", language="nl")),
+        (a, rdfs + "label", ox.Literal("Thing", language="en")),
+        (a, dct + "description", ox.Literal("Beschrijving", language="nl")),
+        (a, rdfs + "comment", ox.Literal("Description", language="en")),
+        (b, sk + "prefLabel", ox.Literal("zonder taal")),
+        (b, dct + "title", ox.Literal("Titel", language="nl")),
+        (b, sk + "definition", ox.Literal("English definition", language="en")),
+    ]
+    (tmp_path / "releases").mkdir()
+    store = ox.Store(str(tmp_path / "releases" / "r"))
+    for s_, p_, o_ in facts:
+        store.add(ox.Quad(ox.NamedNode(s_), ox.NamedNode(p_), o_, ox.NamedNode(a + "#g")))
+    store.flush()
+    del store
+    (tmp_path / "current").symlink_to("releases/r")
+    got = fetch_texts(ReleaseStore(tmp_path), [a, b])
+    assert (got[a].label(a, "nl"), got[a].label(a, "en")) == ("Ding", "Thing")
+    assert (got[a].description("nl"), got[a].description("en")) == ("Beschrijving", "Description")
+    assert (got[b].label(b, "nl"), got[b].label(b, "en")) == ("Titel", "Titel")
+    assert got[b].description("en") == "English definition"
 
 
 def test_build_and_pages_read_names_from_the_same_predicates() -> None:
