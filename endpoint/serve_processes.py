@@ -13,8 +13,10 @@ The parent only supervises: it starts the processes (``python -m endpoint.serve_
 the settings as JSON in ``KENNISGRAAF_SERVE_SETTINGS_JSON``, as uvicorn's workers get them),
 starts a process again when one dies, gives up when processes keep dying at start (the message
 of the last one is on stderr), and on SIGTERM or SIGINT stops them all (each shuts down its app,
-and with it its query workers) and waits for them. Where ``SO_REUSEPORT`` does not exist,
-``endpoint.serve`` uses uvicorn's workers as before.
+and with it its query workers) and waits for them. A process whose parent is gone (killed with
+SIGKILL, which leaves no time to stop anything) stops itself the same way, so no server is left
+holding the port. Where ``SO_REUSEPORT`` does not exist, ``endpoint.serve`` uses uvicorn's workers
+as before.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from typing import Any
 from .child_env import child_env
 
 OPTIONS_ENV = "KENNISGRAAF_SERVE_OPTIONS_JSON"  # uvicorn options, from the parent to a process
+PARENT_ENV = "KENNISGRAAF_SERVE_PARENT"  # the parent's pid: a process ends when it is gone
+PARENT_POLL_S = 0.5
 APP = "endpoint.serve:app_from_environment"  # what each process serves (a factory)
 STOP_WAIT_S = 10  # after SIGTERM, how long a process may take to finish its requests
 QUICK_DEATH_S = 5  # a process that dies sooner than this after its start died starting up
@@ -75,7 +79,7 @@ def run(processes: int, options: dict[str, Any], env: dict[str, str]) -> int:
             file=sys.stderr,
         )
         return 1
-    env = child_env({**env, OPTIONS_ENV: json.dumps(options)})
+    env = child_env({**env, OPTIONS_ENV: json.dumps(options), PARENT_ENV: str(os.getpid())})
     command = [sys.executable, "-m", __name__]
     stopping = threading.Event()
 
@@ -122,10 +126,23 @@ def run(processes: int, options: dict[str, Any], env: dict[str, str]) -> int:
     return status
 
 
+def _stop_when_orphaned(parent: int) -> None:
+    """Stops this server process as SIGTERM does (it finishes its requests, stops its query
+    workers) once the parent is gone: a parent killed with SIGKILL, which cannot stop its
+    processes, must not leave them serving on the port."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _serve_one() -> None:
     """One server process: its own socket on the shared address, then uvicorn."""
     import uvicorn
 
+    parent = int(os.environ[PARENT_ENV])
+    if os.getppid() != parent:  # the parent died before this process got going
+        return
+    threading.Thread(target=_stop_when_orphaned, args=(parent,), daemon=True).start()
     options = json.loads(os.environ[OPTIONS_ENV])
     app = options.pop("app", None)
     sock = _listening_socket(options["host"], options["port"])

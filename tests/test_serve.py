@@ -212,6 +212,31 @@ def test_several_server_processes_share_the_port_when_writes_are_off(
     _all_gone(everyone)
 
 
+def test_server_processes_stop_when_their_parent_is_killed(mini_data: Path, tmp_path: Path) -> None:
+    """SIGKILL leaves the parent no time to stop its processes: they notice and stop
+    themselves (with their query workers), and nothing is left listening on the port."""
+    store = tmp_path / "store"
+    pipeline.build(BuildSettings(data=mini_data, store=store))
+    port = free_port()
+    env = {**os.environ, **WITHOUT_TOKEN, "KENNISGRAAF_QUERY_WORKERS": "1"}
+    cmd = [sys.executable, "-m", "kennisgraaf", "serve", "--store", str(store), "--port", str(port)]
+    proc = subprocess.Popen([*cmd, "--processes", "2"], env=env, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(proc, url)
+        deadline = time.monotonic() + 10
+        while len([p for p in _children(proc.pid) if _children(p)]) < 2:
+            assert time.monotonic() < deadline, _descendants(proc.pid)
+            time.sleep(0.1)
+        everyone = _descendants(proc.pid)
+        assert len(everyone) >= 4  # two server processes, each with a query worker
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    _all_gone(everyone)
+    assert not _sockets(port, LISTEN), "nothing listens on the port any more"
+
+
 def test_without_so_reuseport_uvicorns_workers_serve_and_stop(
     mini_data: Path, tmp_path: Path
 ) -> None:
