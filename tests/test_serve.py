@@ -161,25 +161,13 @@ def _open_connections(port: int, n: int) -> list[socket.socket]:
 def test_several_server_processes_share_the_port_when_writes_are_off(
     mini_data: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "store"
-    pipeline.build(BuildSettings(data=mini_data, store=store))
-    port = free_port()
-    env = {**os.environ, **WITHOUT_TOKEN, "KENNISGRAAF_QUERY_WORKERS": "1"}
-    cmd = [sys.executable, "-m", "kennisgraaf", "serve", "--store", str(store), "--port", str(port)]
-    proc = subprocess.Popen([*cmd, "--processes", "2"], env=env, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    proc, port, url, servers = _two_server_processes(mini_data, tmp_path)
     try:
-        _wait_until_up(proc, url)
         with httpx.Client(base_url=url) as c:
             for _ in range(10):  # new connections, taken by either process
                 ask = c.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers=JSON_ACCEPT)
                 assert ask.status_code == 200 and ask.json()["boolean"] is True
                 assert c.get("/", headers={"Connection": "close"}).status_code == 200
-        # two server processes, each with its own query worker
-        deadline = time.monotonic() + 10
-        while len(servers := [p for p in _children(proc.pid) if _children(p)]) < 2:
-            assert time.monotonic() < deadline, _descendants(proc.pid)
-            time.sleep(0.1)
         assert len(servers) == 2
         # each process listens on a socket of its own (SO_REUSEPORT): the kernel spreads the
         # connections, where one shared socket often gave all of them to one process
@@ -215,19 +203,8 @@ def test_several_server_processes_share_the_port_when_writes_are_off(
 def test_server_processes_stop_when_their_parent_is_killed(mini_data: Path, tmp_path: Path) -> None:
     """SIGKILL leaves the parent no time to stop its processes: they notice and stop
     themselves (with their query workers), and nothing is left listening on the port."""
-    store = tmp_path / "store"
-    pipeline.build(BuildSettings(data=mini_data, store=store))
-    port = free_port()
-    env = {**os.environ, **WITHOUT_TOKEN, "KENNISGRAAF_QUERY_WORKERS": "1"}
-    cmd = [sys.executable, "-m", "kennisgraaf", "serve", "--store", str(store), "--port", str(port)]
-    proc = subprocess.Popen([*cmd, "--processes", "2"], env=env, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    proc, port, _url, _servers = _two_server_processes(mini_data, tmp_path)
     try:
-        _wait_until_up(proc, url)
-        deadline = time.monotonic() + 10
-        while len([p for p in _children(proc.pid) if _children(p)]) < 2:
-            assert time.monotonic() < deadline, _descendants(proc.pid)
-            time.sleep(0.1)
         everyone = _descendants(proc.pid)
         assert len(everyone) >= 4  # two server processes, each with a query worker
     finally:
@@ -242,24 +219,14 @@ def test_without_so_reuseport_uvicorns_workers_serve_and_stop(
 ) -> None:
     """Where the system has no SO_REUSEPORT, ``--processes`` falls back to uvicorn's workers
     (one shared socket); here the check for it is made to say no."""
-    store = tmp_path / "store"
-    pipeline.build(BuildSettings(data=mini_data, store=store))
-    port = free_port()
-    env = {**os.environ, **WITHOUT_TOKEN, "KENNISGRAAF_QUERY_WORKERS": "1"}
     code = (
         "import sys; from endpoint import serve_processes; "
         "serve_processes.available = lambda: False; "
         "from kennisgraaf.cli import main; sys.exit(main(sys.argv[1:]))"
     )
-    args = ["serve", "--store", str(store), "--port", str(port), "--processes", "2"]
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], env=env, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    launcher = [sys.executable, "-c", code]
+    proc, port, url, servers = _two_server_processes(mini_data, tmp_path, launcher)
     try:
-        _wait_until_up(proc, url)
-        deadline = time.monotonic() + 10
-        while len(servers := [p for p in _children(proc.pid) if _children(p)]) < 2:
-            assert time.monotonic() < deadline, _descendants(proc.pid)
-            time.sleep(0.1)
         listening = _sockets(port, LISTEN)
         assert len(listening) == 1, "one socket, shared by uvicorn's workers"
         assert all(_held(p, listening) == 1 for p in servers)
@@ -277,6 +244,33 @@ def test_without_so_reuseport_uvicorns_workers_serve_and_stop(
         proc.terminate()
         proc.wait(timeout=30)
     _all_gone(everyone)
+
+
+def _two_server_processes(
+    mini_data: Path, tmp_path: Path, launcher: list[str] | None = None
+) -> tuple[subprocess.Popen[bytes], int, str, list[int]]:
+    """``kennisgraaf serve --processes 2`` (writes off, one query worker each) on the small data
+    set, once it answers and both server processes run with their worker: the parent, the port,
+    the URL and the server processes. ``launcher`` replaces ``python -m kennisgraaf``."""
+    store = tmp_path / "store"
+    pipeline.build(BuildSettings(data=mini_data, store=store))
+    port = free_port()
+    env = {**os.environ, **WITHOUT_TOKEN, "KENNISGRAAF_QUERY_WORKERS": "1"}
+    command = [*(launcher or [sys.executable, "-m", "kennisgraaf"]), "serve"]
+    args = ["--store", str(store), "--port", str(port), "--processes", "2"]
+    proc = subprocess.Popen([*command, *args], env=env, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(proc, url)
+        deadline = time.monotonic() + 10
+        while len(servers := [p for p in _children(proc.pid) if _children(p)]) < 2:
+            assert time.monotonic() < deadline, _descendants(proc.pid)
+            time.sleep(0.1)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc, port, url, servers
 
 
 def _wait_until_up(proc: subprocess.Popen[bytes], url: str) -> None:
