@@ -132,10 +132,15 @@ class RequestMetrics:
             return
         start = _clock()
         box = _Status(send)
+        failed = True
         try:
             await self.app(scope, receive, box.send)
+            failed = False
         finally:
-            self.observe(scope["path"], scope["method"], box.status, _clock() - start)
+            # no answer started: the app failed (the server answers 500), or the client left
+            # first (counted as 499, "client closed request", as nginx does; not an error of ours)
+            status = box.status or (500 if failed else 499)
+            self.observe(scope["path"], scope["method"], status, _clock() - start)
 
     def observe(self, path: str, method: str, status: int, seconds: float) -> None:
         area = self.area(path)
@@ -171,14 +176,14 @@ class RequestMetrics:
 
 
 class _Status:
-    """The ``send`` of one request that notes the status code of its answer (500 when the app
-    fails before it starts one: what the server then answers)."""
+    """The ``send`` of one request that notes the status code of its answer (0 until it
+    starts)."""
 
     __slots__ = ("_send", "status")
 
     def __init__(self, send: Send) -> None:
         self._send = send
-        self.status = 500
+        self.status = 0
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":

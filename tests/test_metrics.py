@@ -8,6 +8,7 @@ answering from the build's count while the store is as built.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -19,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pyoxigraph as ox
@@ -304,6 +306,40 @@ def test_a_metrics_folder_that_cannot_be_written_gives_this_process_alone(
         == 1
     )
     assert value(samples, "kennisgraaf_server_processes") == 1
+
+
+def test_an_answer_never_started_is_500_if_the_app_failed_else_499() -> None:
+    """No answer started: the app failed (the server answers 500, and the error goes on), or
+    the client left first (499, as nginx counts it: not an error of the server)."""
+
+    async def answers(scope: object, receive: object, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def client_left(scope: object, receive: object, send: object) -> None:
+        return None  # as the SPARQL fast path does when the client is gone
+
+    async def fails(scope: object, receive: object, send: object) -> None:
+        raise RuntimeError("a defect")
+
+    async def sink(message: object) -> None:
+        return None
+
+    scope = {"type": "http", "path": "/sparql", "method": "POST"}
+    for app, code in ((answers, "204"), (client_left, "499"), (fails, "500")):
+        requests = RequestMetrics(app, ["sparql"])
+        raised = False
+        try:
+            asyncio.run(requests(scope, None, sink))  # type: ignore[arg-type]
+        except RuntimeError:
+            raised = True
+        assert raised == (app is fails)
+        codes = {
+            dict(labels)["code"]: n
+            for family, _suffix, labels, n in requests.samples()
+            if family == "kennisgraaf_http_requests_total"
+        }
+        assert codes == {code: 1}, (app.__name__, codes)
 
 
 def test_counts_can_be_read_from_another_thread_while_requests_come_in() -> None:
