@@ -7,6 +7,11 @@ one indexed range read (``ORDER BY … LIMIT 50 OFFSET k``), so the first reques
 any other and the server keeps nothing in memory. The file is opened read-only per request, like
 the search (:mod:`endpoint.search_index_reader`); the class IRI and the numbers reach SQLite only
 as bound parameters, the ``ORDER BY`` clause is one of the fixed ones below.
+
+The index describes the release as built. Once the live store was written to (SPARQL Update,
+Graph Store), :class:`StoreListing` gives the same listings read from the store instead, by the
+same rules, so a page lists what the store holds; slower (every instance of the class and its
+names are read for each page), which only a server that takes writes pays.
 """
 
 from __future__ import annotations
@@ -15,6 +20,12 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
+from ontology.text import local_name, sort_key
+
+from .entry_labels import LABEL_NODES
+from .page_common import LANGS
 from .search_index_reader import FORMAT, connect_readonly, index_path
 from .store import ReleaseStore
 
@@ -159,6 +170,80 @@ class ClassListing:
         return ListedPage(int(total), [(str(iri), int(n)) for iri, n in rows])
 
 
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+COUNTS = """
+SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?s) && isIRI(?c)) } GROUP BY ?c
+"""
+
+
+class StoreListing:
+    """The class listings of a release written to since its build, read from the store by the
+    rules the build follows (``ingest/search_index.py``: ``Listing``, ``INCOMING``): a thing
+    sorts by its first name of :data:`~endpoint.entry_labels.LABEL_NODES` (the smallest text
+    of that predicate) in the reader's language, else the other, else without language, else
+    any, else its local name, accents and case aside, ties by IRI; its links are the distinct
+    things that refer to it, in any graph."""
+
+    def __init__(self, reader: ReleaseStore) -> None:
+        self.reader = reader
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> StoreListing:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def counts(self) -> dict[str, int]:
+        return {r["c"].value: int(r["n"].value) for r in self.reader.select(COUNTS)}
+
+    def page(self, class_iri: str, sort: str, lang: str, limit: int, offset: int) -> ListedPage:
+        try:
+            cls = ox.NamedNode(class_iri)
+        except ValueError:
+            return ListedPage(0, [])
+        reader = self.reader
+        with reader.pinned():
+            members = {
+                q.subject.value
+                for q in reader.quads(None, RDF_TYPE, cls)
+                if isinstance(q.subject, ox.NamedNode)
+            }
+            want = lang if lang == "en" else "nl"
+            order = sorted(members, key=lambda iri: (self.sort_name(iri, want), iri))
+            if sort.startswith("-") and not sort.endswith("links"):
+                order.reverse()
+            elif sort.endswith("links"):
+                links = {iri: self.links(iri) for iri in order}  # stable: names stay in order
+                order.sort(key=lambda iri: -links[iri] if sort.startswith("-") else links[iri])
+            shown = order[offset : offset + limit]
+            return ListedPage(len(members), [(iri, self.links(iri)) for iri in shown])
+
+    def sort_name(self, iri: str, lang: str) -> str:
+        best: dict[str, tuple[int, str]] = {}
+        node = ox.NamedNode(iri)
+        for rank, pred in enumerate(LABEL_NODES):
+            for q in self.reader.quads(node, pred, None):
+                if isinstance(q.object, ox.Literal):
+                    tag, new = q.object.language or "", (rank, q.object.value)
+                    if tag not in best or new < best[tag]:
+                        best[tag] = new
+        text = ""
+        if best:
+            for tag in (lang, *(x for x in LANGS if x != lang), ""):
+                if tag in best:
+                    text = best[tag][1]
+                    break
+            else:
+                text = best[min(best)][1]
+        return sort_key(text or local_name(iri))
+
+    def links(self, iri: str) -> int:
+        return len({q.subject for q in self.reader.quads(None, None, ox.NamedNode(iri))})
+
+
 def class_counts(reader: ReleaseStore) -> dict[str, int] | None:
     """Instances per class (IRI instances of IRI classes), as the release's build counted them;
     ``None`` when the release has no usable listings (then ask the store)."""
@@ -169,5 +254,10 @@ def class_counts(reader: ReleaseStore) -> dict[str, int] | None:
         return None
 
 
-def open_listing(reader: ReleaseStore) -> ClassListing:
+def open_listing(reader: ReleaseStore) -> ClassListing | StoreListing:
+    """The listings of the release served: from its index while the store is as built, else
+    (after a write) from the store."""
+    reader.store()  # opens the release ``current`` points to (and resets its writes)
+    if reader.writes:
+        return StoreListing(reader)
     return ClassListing(index_path(reader))

@@ -11,7 +11,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from endpoint import topic_pages
 from endpoint.app import create_app
-from endpoint.class_listing import SORTS, ClassListing
+from endpoint.class_listing import SORTS, ClassListing, StoreListing
 from endpoint.entry_labels import (
     DESCRIPTION_NODES,
     LABEL_NODES,
@@ -39,6 +39,7 @@ from ontology.namespaces import CANONICAL_BASE, sparql_prologue
 from ontology.text import local_name, sort_key
 from queries import GROUPS
 from tests.conftest import DATA, MINI
+from tests.sparql_support import TOKEN, update
 
 BASE = CANONICAL_BASE
 KG = BASE + "def/"
@@ -325,6 +326,49 @@ def test_class_listings_equal_sparql_for_every_class(
                     expected = reference_order(real_store, members[cls], sort, lang)
                     assert whole(listing, cls, sort, lang) == expected, (cls, sort, lang)
         assert listing.page(KG + "NoSuchClass", "label", "nl", 50, 0).total == 0
+
+
+def test_listings_read_from_the_store_equal_the_builds_for_every_class_sort_and_language(
+    real_build: pipeline.Outcome,
+) -> None:
+    """After a write the class pages read their listings from the store (StoreListing): by
+    the same rules, they must give what the build wrote, page by page."""
+    assert real_build.path is not None
+    reader = ReleaseStore(real_build.path.parent.parent)
+    from_store = StoreListing(reader)
+    with ClassListing(listing_path(real_build)) as built:
+        counts = built.counts()
+        assert from_store.counts() == counts
+        for cls, n in counts.items():
+            for sort in SORTS:
+                for lang in ("nl", "en"):
+                    want = built.page(cls, sort, lang, n, 0)
+                    assert from_store.page(cls, sort, lang, n, 0) == want, (cls, sort, lang)
+            assert from_store.page(cls, "label", "nl", 2, 1) == built.page(cls, "label", "nl", 2, 1)
+    assert from_store.page(KG + "NoSuchClass", "label", "nl", 50, 0).total == 0
+    assert from_store.page("not an iri", "label", "nl", 50, 0).total == 0
+
+
+def test_class_pages_and_counts_show_writes_at_once(mini_store: Path) -> None:
+    hub = "https://kennisgraaf.nl/id/hub/een-nieuwe-hub"
+    settings = ServeSettings(store=mini_store, query_workers=0, update_token=TOKEN)
+    with TestClient(create_app(settings)) as c:
+        hubs = rows_of(c.get("/klasse?iri=kg:Hub").text)
+        assert hub not in str(hubs)
+        update(
+            c,
+            f"INSERT DATA {{ GRAPH <{BASE}graph/test> {{ <{hub}> a <{KG}Hub> ; "
+            f'<http://www.w3.org/2004/02/skos/core#prefLabel> "Aaa nieuwe hub"@nl }} }}',
+        )
+        after = c.get("/klasse?iri=kg:Hub")
+        assert after.status_code == 200
+        assert rows_of(after.text)[0] == ("/doc/hub/een-nieuwe-hub", "Aaa nieuwe hub")
+        assert len(rows_of(after.text)) == len(hubs) + 1
+        row = main(c.get("/klassen").text).find(
+            "a", href="/klasse?iri=" + quote(KG + "Hub", safe="")
+        )
+        assert row is not None
+        assert int(row.find_parent("tr").find_all("td")[-1].get_text()) == len(hubs) + 1
 
 
 def test_names_read_until_both_languages_are_found_equal_names_read_from_every_predicate(
