@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ontology.text import local_name, sort_key
+from ontology.text import sort_name
 
 from .entry_labels import LABEL_NODES
 from .page_common import LANGS
@@ -230,15 +230,7 @@ class StoreListing:
                     tag, new = q.object.language or "", (rank, q.object.value)
                     if tag not in best or new < best[tag]:
                         best[tag] = new
-        text = ""
-        if best:
-            for tag in (lang, *(x for x in LANGS if x != lang), ""):
-                if tag in best:
-                    text = best[tag][1]
-                    break
-            else:
-                text = best[min(best)][1]
-        return sort_key(text or local_name(iri))
+        return sort_name(best, iri, lang, LANGS)
 
     def links(self, iri: str) -> int:
         return len({q.subject for q in self.reader.quads(None, None, ox.NamedNode(iri))})

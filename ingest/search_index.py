@@ -41,7 +41,7 @@ from ontology.text import (
     fold,
     forms,
     local_name,
-    sort_key,
+    sort_name,
     stem_pair,
     stems,
     words,
@@ -262,16 +262,7 @@ class Listing:
     def sort_name(self, iri: str, lang: str) -> str:
         """What ``iri`` sorts by for a reader of ``lang`` (as ``endpoint.entry_labels.pick``):
         the name in ``lang``, else the other language, else without language, else any."""
-        found = self.labels.get(iri)
-        text = ""
-        if found:
-            for want in (lang, *(x for x in SORT_LANGS if x != lang), ""):
-                if want in found:
-                    text = found[want][1]
-                    break
-            else:
-                text = found[min(found)][1]
-        return sort_key(text or local_name(iri))
+        return sort_name(self.labels.get(iri, {}), iri, lang, SORT_LANGS)
 
 
 # How many distinct subjects refer to each instance, in any graph (what sort=links counts). Only
