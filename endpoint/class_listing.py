@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from ontology.text import sort_name
 
-from .entry_labels import LABEL_NODES
+from .entry_labels import fetch_texts
 from .page_common import LANGS
 from .search_index_reader import FORMAT, connect_readonly, index_path
 from .store import ReleaseStore
@@ -171,18 +171,16 @@ class ClassListing:
 
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-COUNTS = """
-SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?s) && isIRI(?c)) } GROUP BY ?c
-"""
 
 
 class StoreListing:
     """The class listings of a release written to since its build, read from the store by the
     rules the build follows (``ingest/search_index.py``: ``Listing``, ``INCOMING``): a thing
-    sorts by its first name of :data:`~endpoint.entry_labels.LABEL_NODES` (the smallest text
-    of that predicate) in the reader's language, else the other, else without language, else
-    any, else its local name, accents and case aside, ties by IRI; its links are the distinct
-    things that refer to it, in any graph."""
+    sorts by its name as the pages read it (:func:`~endpoint.entry_labels.fetch_texts`) in the
+    reader's language, else the other, else without language, else any, else its local name
+    (:func:`ontology.text.sort_name`), ties by IRI; its links are the distinct things that
+    refer to it, in any graph. (The numbers per class come from the callers' own ``GROUP BY``:
+    :func:`class_counts` gives none after a write.)"""
 
     def __init__(self, reader: ReleaseStore) -> None:
         self.reader = reader
@@ -195,9 +193,6 @@ class StoreListing:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
-
-    def counts(self) -> dict[str, int]:
-        return {r["c"].value: int(r["n"].value) for r in self.reader.select(COUNTS)}
 
     def page(self, class_iri: str, sort: str, lang: str, limit: int, offset: int) -> ListedPage:
         try:
@@ -212,25 +207,18 @@ class StoreListing:
                 if isinstance(q.subject, ox.NamedNode)
             }
             want = lang if lang == "en" else "nl"
-            order = sorted(members, key=lambda iri: (self.sort_name(iri, want), iri))
-            if sort.startswith("-") and not sort.endswith("links"):
-                order.reverse()
-            elif sort.endswith("links"):
-                links = {iri: self.links(iri) for iri in order}  # stable: names stay in order
+            texts = fetch_texts(reader, members, descriptions=False)
+            names = {iri: sort_name(texts[iri].labels, iri, want, LANGS) for iri in members}
+            order = sorted(members, key=lambda iri: (names[iri], iri))
+            links: dict[str, int] = {}
+            if sort.endswith("links"):  # a stable sort: equal counts keep the order of names
+                links = {iri: self.links(iri) for iri in order}
                 order.sort(key=lambda iri: -links[iri] if sort.startswith("-") else links[iri])
+            elif sort.startswith("-"):
+                order.reverse()
             shown = order[offset : offset + limit]
-            return ListedPage(len(members), [(iri, self.links(iri)) for iri in shown])
-
-    def sort_name(self, iri: str, lang: str) -> str:
-        best: dict[str, tuple[int, str]] = {}
-        node = ox.NamedNode(iri)
-        for rank, pred in enumerate(LABEL_NODES):
-            for q in self.reader.quads(node, pred, None):
-                if isinstance(q.object, ox.Literal):
-                    tag, new = q.object.language or "", (rank, q.object.value)
-                    if tag not in best or new < best[tag]:
-                        best[tag] = new
-        return sort_name(best, iri, lang, LANGS)
+            rows = [(iri, links[iri] if links else self.links(iri)) for iri in shown]
+            return ListedPage(len(members), rows)
 
     def links(self, iri: str) -> int:
         return len({q.subject for q in self.reader.quads(None, None, ox.NamedNode(iri))})
@@ -238,9 +226,13 @@ class StoreListing:
 
 def class_counts(reader: ReleaseStore) -> dict[str, int] | None:
     """Instances per class (IRI instances of IRI classes), as the release's build counted them;
-    ``None`` when the release has no usable listings (then ask the store)."""
+    ``None`` when the release has no usable listings or was written to since (then ask the
+    store)."""
+    reader.store()  # opens the release ``current`` points to (and resets its writes)
+    if reader.writes:
+        return None
     try:
-        with open_listing(reader) as listing:
+        with ClassListing(index_path(reader)) as listing:
             return listing.counts()
     except NoListing:
         return None

@@ -139,10 +139,14 @@ class Member:
     supporter_strength: dict[str, str] = field(default_factory=dict)
 
 
-def _strength(m: Member) -> float:
-    """The notation of an evidence item's strength (higher is stronger), -1 without one."""
+def _notation(m: Member) -> str | None:
+    """The notation of an evidence item's strength (digits; higher is stronger), if any."""
     notation = next(iter(sorted(m.fields.get("notation", ()))), None)
-    return float(notation) if notation and notation.isdigit() else -1.0
+    return notation if notation and notation.isdigit() else None
+
+
+def _pages(rows: int) -> int:
+    return max(1, math.ceil(rows / PAGE_SIZE))
 
 
 def expand_all(curies: tuple[str, ...], base: str) -> tuple[str, ...]:
@@ -343,7 +347,7 @@ class TopicView:
                 place[cls] = (n, order.get(cls, 99), cls)
         for cls, rows in by_class.items():
             if cls.endswith("EvidenceItem"):
-                rows.sort(key=lambda r: (-_strength(r[0]), sort_key(r[1])))
+                rows.sort(key=lambda r: (-float(_notation(r[0]) or -1), sort_key(r[1])))
             else:
                 rows.sort(key=lambda r: sort_key(r[1]))
         return {cls: by_class[cls] for cls in sorted(by_class, key=place.__getitem__)}
@@ -351,7 +355,7 @@ class TopicView:
     def page_of(
         self, cls: str, rows: list[tuple[Member, str]], page: int
     ) -> list[tuple[Member, str]]:
-        pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+        pages = _pages(len(rows))
         if page > pages:
             last = self.page_url(cls, pages)
             raise PageBeyond(last, page=page, n=len(rows), pages=pages, size=PAGE_SIZE)
@@ -390,7 +394,7 @@ class TopicView:
                 if section == "evidence":
                     row.update(self.evidence_row(m, txt))
                 page_rows.append(row)
-            page, pages = chosen[cls], max(1, math.ceil(len(rows) / PAGE_SIZE))
+            page, pages = chosen[cls], _pages(len(rows))
             first = (page - 1) * PAGE_SIZE + 1
             out[section].append(
                 {
@@ -416,11 +420,10 @@ class TopicView:
 
     def evidence_row(self, m: Member, txt: dict[str, Texts]) -> dict[str, object]:
         f = m.fields
-        notation = next(iter(sorted(f.get("notation", ()))), None)
         return {
             "kinds": [self.item(i, txt) for i in sorted(f.get("type", ()))],
             "strengths": [self.item(i, txt) for i in sorted(f.get("strength", ()))],
-            "notation": notation if notation and notation.isdigit() else None,
+            "notation": _notation(m),
             "sources": [self.item(i, txt) for i in sorted(f.get("source", ()))],
             "supports": [self.item(i, txt) for i in sorted(f.get("supports", ()))],
             "supported_by": [

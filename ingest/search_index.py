@@ -262,7 +262,8 @@ class Listing:
     def sort_name(self, iri: str, lang: str) -> str:
         """What ``iri`` sorts by for a reader of ``lang`` (as ``endpoint.entry_labels.pick``):
         the name in ``lang``, else the other language, else without language, else any."""
-        return sort_name(self.labels.get(iri, {}), iri, lang, SORT_LANGS)
+        best = self.labels.get(iri, {})
+        return sort_name({tag: text for tag, (_rank, text) in best.items()}, iri, lang, SORT_LANGS)
 
 
 # How many distinct subjects refer to each instance, in any graph (what sort=links counts). Only

@@ -83,11 +83,9 @@ def local_name(iri: str) -> str:
     return tail or iri
 
 
-def sort_name(
-    names: dict[str, tuple[int, str]], iri: str, lang: str, langs: tuple[str, ...]
-) -> str:
+def sort_name(names: dict[str, str], iri: str, lang: str, langs: tuple[str, ...]) -> str:
     """What a thing sorts by in a list for a reader of ``lang``, from its best name per language
-    (``names``: language, ``""`` for none, -> (rank of the predicate, text)): the name in
+    (``names``: language, ``""`` for none, -> text): the name in
     ``lang``, else in the other of ``langs``, else without language, else in any, else the
     thing's local name; accents and case aside. The build's class listings and the server's
     listings after a write (``endpoint/class_listing.py``) both sort by it."""
@@ -95,8 +93,8 @@ def sort_name(
     if names:
         for want in (lang, *(x for x in langs if x != lang), ""):
             if want in names:
-                text = names[want][1]
+                text = names[want]
                 break
         else:
-            text = names[min(names)][1]
+            text = names[min(names)]
     return sort_key(text or local_name(iri))

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from endpoint import topic_pages
 from endpoint.app import create_app
 from endpoint.class_listing import SORTS, ClassListing, StoreListing
+from endpoint.class_pages import CLASSES
 from endpoint.entry_labels import (
     DESCRIPTION_NODES,
     LABEL_NODES,
@@ -338,7 +339,8 @@ def test_listings_read_from_the_store_equal_the_builds_for_every_class_sort_and_
     from_store = StoreListing(reader)
     with ClassListing(listing_path(real_build)) as built:
         counts = built.counts()
-        assert from_store.counts() == counts
+        # the numbers after a write: /klassen's own GROUP BY over the store
+        assert {r["class"].value: int(r["n"].value) for r in reader.select(CLASSES)} == counts
         for cls, n in counts.items():
             for sort in SORTS:
                 for lang in ("nl", "en"):
