@@ -23,6 +23,7 @@ from ontology.text import sort_key
 from .class_listing import SORTS, NoListing, class_counts, open_listing
 from .entry_common import BadInput, Page, page_number, param, templates
 from .entry_labels import curie, fetch_texts, short
+from .page_common import made
 from .ui_text import fill, texts
 
 router = APIRouter()
@@ -70,7 +71,12 @@ def sort_param(request: Request) -> str:
 
 
 @router.get("/klassen", response_model=None)
-def classes(request: Request) -> Response:
+async def classes(request: Request) -> Response:
+    # from the build's counts (a few ms) on the event loop; after a write, counted in a thread
+    return await made(_classes, request, small=not request.app.state.reader.writes)
+
+
+def _classes(request: Request) -> Response:
     view = Page.of(request)
     if (unchanged := view.unchanged()) is not None:
         return unchanged
@@ -94,7 +100,12 @@ def classes(request: Request) -> Response:
 
 
 @router.get("/klasse", response_model=None)
-def class_page(request: Request) -> Response:
+async def class_page(request: Request) -> Response:
+    # a page of the build's listing (a few ms) on the event loop; after a write, from the store
+    return await made(_class_page, request, small=not request.app.state.reader.writes)
+
+
+def _class_page(request: Request) -> Response:
     view = Page.of(request)
     t = texts(view.lang)
     to_classes = [("/klassen", t["to_classes"])]

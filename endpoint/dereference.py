@@ -29,12 +29,14 @@ or a short plain-text message (RDF clients).
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from .entity_view import MAX_PAGE, BadParameter, EntityView
 from .index_labels import IndexLabels
@@ -218,23 +220,23 @@ def dereference_router(
         )
 
     @router.api_route("/id/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
-    def resolve_id(request: Request, rest: str) -> Response:
+    async def resolve_id(request: Request, rest: str) -> Response:
         return see_other(request, "/id/" + rest)
 
     @router.api_route("/def", methods=["GET", "HEAD"], include_in_schema=False)
-    def resolve_ontology(request: Request) -> Response:
+    async def resolve_ontology(request: Request) -> Response:
         return see_other(request, "/def")
 
     @router.api_route("/def/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
-    def resolve_term(request: Request, rest: str) -> Response:
+    async def resolve_term(request: Request, rest: str) -> Response:
         return see_other(request, "/def/" + rest)
 
     @router.api_route("/graph/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
-    def resolve_graph(request: Request, rest: str) -> Response:
+    async def resolve_graph(request: Request, rest: str) -> Response:
         return see_other(request, "/graph/" + rest)
 
     @router.api_route("/doc/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
-    def document(request: Request, rest: str) -> Response:
+    async def document(request: Request, rest: str) -> Response:
         try:
             check_rest(rest)
         except BadPath as e:
@@ -317,6 +319,24 @@ def dereference_router(
                     f"'in' is the IRI of a relation, not {in_param[:80]!r}.",
                     rest,
                 )
+        answer = partial(make, request, rest, iri, doc, fmt, lang, in_param, page, key, headers)
+        if describer.small(iri):  # a few hundred triples: on the event loop, ~1 ms
+            return answer()
+        return await run_in_threadpool(answer)  # counts and long lists: off the event loop
+
+    def make(
+        request: Request,
+        rest: str,
+        iri: str,
+        doc: str,
+        fmt: Format,
+        lang: str,
+        in_param: str | None,
+        page: int,
+        key: tuple[str, str],
+        headers: dict[str, str],
+    ) -> Response:
+        """The document of ``iri`` in ``fmt``, made from the store and kept in ``pages``."""
         with reader.pinned():  # the whole page from one release, the symlink read once
             d = describer.describe(
                 iri, incoming=fmt is not HTML, labels=labels if fmt is HTML else None

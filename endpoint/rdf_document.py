@@ -31,6 +31,7 @@ E = ox.Variable("e")
 VOID_TRIPLES = ox.NamedNode(STANDARD_PREFIXES["void"] + "triples")
 MAX_INCOMING = 20_000  # triples in an RDF document; the HTML page pages through the rest
 MAX_BLANK = 200  # blank nodes followed per description
+SMALL = 300  # at most this many quads from and to a thing: its document on the event loop
 
 EXISTS = """
 SELECT ?e WHERE {
@@ -83,6 +84,26 @@ class Describer:
         self.base = base
         self.prologue = sparql_prologue(base)
         self.prefix_map = prefixes(base)
+        self._large: tuple[object, frozenset[str]] | None = None  # large_documents, as a set
+
+    def small(self, iri: str) -> bool:
+        """Whether the document of ``iri`` is quick to make: not a named graph (whose triples are
+        counted), and not on the build's list of IRIs with more than :data:`SMALL` quads from and
+        to them (the release's metadata, ``ingest/large_subjects.py``). A small document is made
+        on the event loop (about a millisecond, as long as handing it to a thread costs); the
+        others, and every document once the store has taken a write (the list no longer holds),
+        in a thread, so that a page of 20,000 links (a few hundred milliseconds) never holds up
+        other requests."""
+        if iri.startswith(self.base + "graph/") or self.reader.writes:
+            return False
+        large = self.reader.meta.get("large_documents")
+        known = self._large
+        if known is None or known[0] is not large:  # another release
+            iris = large.get("iris") if isinstance(large, dict) else None
+            if not isinstance(iris, list) or large.get("quads") != SMALL:  # type: ignore[union-attr]
+                return False  # an older release, or another limit
+            known = self._large = (large, frozenset(iris))
+        return iri not in known[1]
 
     def exists(self, iri: str) -> bool:
         return bool(self.reader.select(self.prologue + EXISTS, {E: ox.NamedNode(iri)}))

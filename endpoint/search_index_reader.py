@@ -36,6 +36,8 @@ from ontology.text import (
 from .store import ReleaseStore
 
 FILENAME = SEARCH_INDEX_FILE
+# pages of the index are read through a memory map (no read() per page; shared between processes)
+MMAP_BYTES = 1 << 30
 FORMAT = SEARCH_INDEX_FORMAT
 MAX_TERMS = 16
 PREFIX_MIN = 3  # a term this long or longer also matches words that begin with it
@@ -304,9 +306,11 @@ class SearchIndex:
 def connect_readonly(path: Path) -> sqlite3.Connection:
     """A connection to a release's index: read-only and immutable (a release never changes, so
     SQLite takes no locks and keeps what it read), usable from any thread."""
-    return sqlite3.connect(
+    db = sqlite3.connect(
         path.absolute().as_uri() + "?mode=ro&immutable=1", uri=True, check_same_thread=False
     )
+    db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    return db
 
 
 def index_path(reader: ReleaseStore) -> Path:
