@@ -124,12 +124,13 @@ def link(resource: object) -> Markup:
     about ten times as much."""
     text = escape(getattr(resource, "text", ""))
     lang = getattr(resource, "lang", None)
-    lang_attr = Markup(' lang="%s"') % lang if lang else ""
+    lang_attr = f' lang="{escape(lang)}"' if lang else ""
     target = getattr(resource, "href", None)
     kind = getattr(resource, "kind", "text")
+    # f-strings of escaped parts: Markup's % escapes through a Python helper, 4x as slow
     if target:
         rel = ' rel="nofollow"' if kind == "url" else ""
-        return Markup('<a href="%s"%s%s>%s</a>') % (target, lang_attr, Markup(rel), text)
+        return Markup(f'<a href="{escape(target)}"{lang_attr}{rel}>{text}</a>')
     if kind == "code":
-        return Markup("<code>%s</code>") % text
-    return Markup("<span%s>%s</span>") % (lang_attr, text)
+        return Markup(f"<code>{text}</code>")
+    return Markup(f"<span{lang_attr}>{text}</span>")

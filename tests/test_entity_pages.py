@@ -16,10 +16,12 @@ import pyoxigraph as ox
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from markupsafe import Markup
 
 from endpoint.app import create_app
-from endpoint.entity_view import PAGE_SIZE
+from endpoint.entity_view import PAGE_SIZE, Shown
 from endpoint.literal_format import format_duration, format_euro, format_literal
+from endpoint.page_common import link
 from endpoint.settings import ServeSettings
 from ingest import pipeline
 from ingest.settings import BuildSettings
@@ -298,3 +300,26 @@ def test_markup_in_a_literal_is_shown_as_text(hostile_client: TestClient) -> Non
     assert any(
         v.get("@value") == HOSTILE for n in doc["@graph"] for v in n.get("skos:prefLabel", [])
     )
+
+
+@pytest.mark.parametrize(
+    ("shown", "html"),
+    [
+        (
+            Shown('<b>"A" & B</b>', '/doc/x?a="1"&b=<2>', 'en"><script>', "link"),
+            '<a href="/doc/x?a=&#34;1&#34;&amp;b=&lt;2&gt;" lang="en&#34;&gt;&lt;script&gt;">'
+            "&lt;b&gt;&#34;A&#34; &amp; B&lt;/b&gt;</a>",
+        ),
+        (
+            Shown("x", "https://example.org/?q=<x>", None, "url"),
+            '<a href="https://example.org/?q=&lt;x&gt;" rel="nofollow">x</a>',
+        ),
+        (Shown("<i>", None, None, "code"), "<code>&lt;i&gt;</code>"),
+        (Shown("'t <i>", None, "nl", "text"), '<span lang="nl">&#39;t &lt;i&gt;</span>'),
+        (Shown("plain"), "<span>plain</span>"),
+    ],
+)
+def test_every_part_of_a_shown_value_is_escaped(shown: Shown, html: str) -> None:
+    out = link(shown)
+    assert isinstance(out, Markup)  # not escaped again by the template
+    assert str(out) == html
