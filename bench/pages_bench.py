@@ -63,6 +63,7 @@ from bench.endpoint_bench import (
     measure,
     start,
 )
+from endpoint.class_listing import SHOWN
 from endpoint.index_labels import IRI_INDEX
 
 DEFAULT_SIZES = "1M"
@@ -112,16 +113,22 @@ SELECT ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } LIMIT 
 
 
 def _index_is_current(release: Path) -> bool:
-    """Whether the release's index is what this version's build writes (the pages read labels
-    by IRI from it; a release built before would be measured on the slower fallback)."""
+    """Whether the release's index and metadata are what this version's build writes (the pages
+    read labels by IRI from the index, class pages the names of their rows, and small documents
+    are made on the event loop by the list of large ones in the metadata; a release built
+    before would be measured on slower fallbacks)."""
+    meta = release.with_suffix(".json")
+    if not meta.is_file() or "large_documents" not in json.loads(meta.read_text()):
+        return False
     try:
         with sqlite3.connect(f"{(release / 'search.sqlite').as_uri()}?mode=ro", uri=True) as db:
             found = db.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (IRI_INDEX,)
             ).fetchone()
+            columns = {r[1] for r in db.execute("PRAGMA table_info(member)")}
     except sqlite3.Error:
         return False
-    return found is not None
+    return found is not None and set(SHOWN) <= columns
 
 
 def prepare(n: int, folder: Path, env: dict[str, str]) -> dict[str, Any]:

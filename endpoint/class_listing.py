@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from ontology.text import sort_name
 
-from .entry_labels import fetch_texts
+from .entry_labels import Texts, fetch_texts
 from .page_common import LANGS
 from .search_index_reader import FORMAT, connect_readonly, index_path
 from .store import ReleaseStore
@@ -47,23 +47,33 @@ CLASS = "SELECT id, n FROM listed_class WHERE iri = ?"
 # The OFFSET is skipped inside one covering index; only the page's rows are joined to their IRI
 # (joining first costs a lookup per skipped row: 150-400 ms for page 1000 instead of a few ms).
 PAGE = """
-SELECT m.iri, m.links FROM (
+SELECT {shown} FROM (
   SELECT member, {columns} FROM listing WHERE class = ? ORDER BY {order} LIMIT ? OFFSET ?
 ) p JOIN member m ON m.id = p.member
 ORDER BY {outer}
 """
 
 
-def page_query(order: str) -> str:
+# What a page shows of each instance; an index built before the names and descriptions were in
+# it has only the first two (the page then reads those from the store).
+SHOWN = ("iri", "links", "name_nl", "name_en", "desc_nl", "desc_en")
+
+
+def page_query(order: str, shown: tuple[str, ...] = SHOWN) -> str:
     """:data:`PAGE` for one of :data:`ORDERS`: the inner query reads only the columns of the
     order's index (covering), the outer one keeps that order."""
     parts = [part.strip() for part in order.split(",")]
     columns = ", ".join(part.split()[0] for part in parts)
     outer = ", ".join("p." + part for part in parts)
-    return PAGE.format(columns=columns, order=order, outer=outer)
+    select = ", ".join("m." + c for c in shown)
+    return PAGE.format(shown=select, columns=columns, order=order, outer=outer)
 
 
-QUERIES = {key: page_query(order) for key, order in ORDERS.items()}
+QUERIES = {
+    (key, texts): page_query(order, SHOWN if texts else SHOWN[:2])
+    for key, order in ORDERS.items()
+    for texts in (True, False)
+}
 TABLES = ("listed_class", "member", "listing")
 
 MESSAGES = {
@@ -110,6 +120,8 @@ class NoListing(RuntimeError):
 class ListedPage:
     total: int  # instances of the class; 0 when the graph has none
     rows: list[tuple[str, int]]  # (IRI, incoming links) of the page, in order
+    # the names and descriptions of the rows, when the listing holds them (else: fetch_texts)
+    texts: dict[str, Texts] | None = None
 
 
 class ClassListing:
@@ -137,6 +149,12 @@ class ClassListing:
         if missing:
             self.db.close()
             raise NoListing("tables", ", ".join(missing))
+        try:
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(member)")}
+        except sqlite3.Error as e:
+            self.db.close()
+            raise NoListing("unreadable", e) from None
+        self.texts = set(SHOWN) <= columns
 
     def close(self) -> None:
         self.db.close()
@@ -156,7 +174,7 @@ class ClassListing:
 
     def page(self, class_iri: str, sort: str, lang: str, limit: int, offset: int) -> ListedPage:
         """The instances ``offset`` .. ``offset + limit`` of ``class_iri`` in ``sort`` order."""
-        query = QUERIES[(sort, lang if lang == "en" else "nl")]
+        query = QUERIES[((sort, lang if lang == "en" else "nl"), self.texts)]
         try:
             found = self.db.execute(CLASS, (class_iri,)).fetchone()
             if found is None:
@@ -167,7 +185,16 @@ class ClassListing:
                 rows = self.db.execute(query, (cid, limit, offset)).fetchall()
         except sqlite3.Error as e:
             raise NoListing("unreadable", e) from None
-        return ListedPage(int(total), [(str(iri), int(n)) for iri, n in rows])
+        texts = {str(r[0]): _texts(*r[2:]) for r in rows} if self.texts else None
+        return ListedPage(int(total), [(str(r[0]), int(r[1])) for r in rows], texts)
+
+
+def _texts(name_nl: str, name_en: str, desc_nl: str, desc_en: str) -> Texts:
+    """What the build chose to show (``ingest.search_index.Listing.shown``) as :class:`Texts`:
+    its ``label`` and ``description`` give the same as for the texts read from the store."""
+    return Texts(
+        labels={"nl": name_nl, "en": name_en}, descriptions={"nl": desc_nl, "en": desc_en}
+    )
 
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

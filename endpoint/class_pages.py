@@ -133,7 +133,9 @@ def _class_page(request: Request) -> Response:
         return view.error(404, message, [(last, t["last"]), *to_classes])
     shown = [iri for iri, _ in found.rows]
     links = dict(found.rows)
-    names = fetch_texts(view.reader, [class_iri, *shown])
+    listed = found.texts or {}  # the build's names of the rows; the store's for the rest
+    names = fetch_texts(view.reader, [i for i in (class_iri, *shown) if i not in listed])
+    names.update(listed)
     label = names[class_iri].label(class_iri, view.lang)
 
     def page_url(n: int) -> str:

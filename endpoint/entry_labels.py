@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES, prefixes
-from ontology.text import local_name
+from ontology.text import local_name, pick_text
 
 from .page_common import LANGS
 from .store import ReleaseStore
@@ -41,13 +41,9 @@ SHORT = 220  # characters of a description shown in a list
 
 
 def pick(by_lang: dict[str, str], lang: str) -> str | None:
-    """The value in ``lang``, else in the other language, else without language, else any."""
-    if not by_lang:
-        return None
-    for want in (lang, *(x for x in LANGS if x != lang), ""):
-        if want in by_lang:
-            return by_lang[want]
-    return next(iter(by_lang.values()))
+    """The value in ``lang``, else in the other language, else without language, else the one
+    of the smallest language tag (as the build chooses, :func:`ontology.text.pick_text`)."""
+    return pick_text(by_lang, lang, LANGS)
 
 
 def curie(iri: str, base: str) -> str:

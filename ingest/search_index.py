@@ -20,6 +20,12 @@ language, its kinds), ``kind`` (the classes, with a label per language and a sho
 for the "exact label" and "label begins with" ranks). ``entry`` is also indexed by IRI
 (``entry_iri``): the pages read the labels of what they link to from it
 (``endpoint/index_labels.py``).
+
+The class listings (``listed_class``, ``member``, ``listing``; read by
+``endpoint/class_listing.py``): per class its instances ranked by name per language and by
+incoming links, and per instance the name and description a class page shows for each language,
+chosen by the rules of ``endpoint.entry_labels.fetch_texts`` (so a page of 50 instances is one
+indexed read instead of some 300 reads from the store).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from ontology.text import (
     fold,
     forms,
     local_name,
+    pick_text,
     sort_name,
     stem_pair,
     stems,
@@ -69,6 +76,9 @@ DESCRIPTIONS = (
     RDFS + "comment",
     SCHEMA + "description",
 )
+# The descriptions a class page shows, in order of preference
+# (= endpoint.entry_labels.DESCRIPTION_PREDICATES).
+SHOWN_DESCRIPTIONS = (DCTERMS + "description", SKOS + "definition", RDFS + "comment")
 # The names the class pages sort by, in order of preference (= endpoint.entry_labels).
 SORT_LABELS = (
     SKOS + "prefLabel",
@@ -221,6 +231,8 @@ def collect(
                     ent.shown_aliases.append(text)
     for pred in DESCRIPTIONS:
         for s, text, lang in _literals(store, pred):
+            if listing is not None and pred in listing.described_by:
+                listing.description(s, pred, text, lang)
             ent = ents.get(s)
             if ent is not None and text.strip():
                 ent.descriptions.setdefault(pred, {}).setdefault(lang, text.strip())
@@ -244,26 +256,51 @@ def collect(
 
 
 class Listing:
-    """What the class listings need: per IRI its best name per language (the first of
-    :data:`SORT_LABELS`, then the smallest text), and per class the IRIs of its instances."""
+    """What the class listings need: per IRI its best name and description per language (the
+    first of :data:`SORT_LABELS` / :data:`SHOWN_DESCRIPTIONS`, then the smallest text), and per
+    class the IRIs of its instances."""
 
     def __init__(self) -> None:
         self.rank = {p: n for n, p in enumerate(SORT_LABELS)}
+        self.described_by = {p: n for n, p in enumerate(SHOWN_DESCRIPTIONS)}
         self.labels: dict[str, dict[str, tuple[int, str]]] = {}
+        self.descriptions: dict[str, dict[str, tuple[int, str]]] = {}
         self.members: defaultdict[str, set[str]] = defaultdict(set)
 
     def label(self, iri: str, pred: str, text: str, lang: str) -> None:
-        got = self.labels.setdefault(iri, {})
-        new = (self.rank[pred], text)
-        old = got.get(lang)
-        if old is None or new < old:
-            got[lang] = new
+        _keep_best(self.labels, iri, (self.rank[pred], text), lang)
+
+    def description(self, iri: str, pred: str, text: str, lang: str) -> None:
+        _keep_best(self.descriptions, iri, (self.described_by[pred], text), lang)
+
+    def shown(self, iri: str) -> tuple[str, str, str, str]:
+        """The name and description a class page shows to readers of Dutch and of English
+        (``endpoint.entry_labels.Texts``; ``""``: none, the page falls back to the IRI)."""
+        names = {tag: text for tag, (_rank, text) in self.labels.get(iri, {}).items()}
+        descs = {tag: text for tag, (_rank, text) in self.descriptions.get(iri, {}).items()}
+        return (
+            pick_text(names, "nl", SORT_LANGS) or "",
+            pick_text(names, "en", SORT_LANGS) or "",
+            pick_text(descs, "nl", SORT_LANGS) or "",
+            pick_text(descs, "en", SORT_LANGS) or "",
+        )
 
     def sort_name(self, iri: str, lang: str) -> str:
         """What ``iri`` sorts by for a reader of ``lang`` (as ``endpoint.entry_labels.pick``):
         the name in ``lang``, else the other language, else without language, else any."""
         best = self.labels.get(iri, {})
         return sort_name({tag: text for tag, (_rank, text) in best.items()}, iri, lang, SORT_LANGS)
+
+
+def _keep_best(
+    best: dict[str, dict[str, tuple[int, str]]], iri: str, new: tuple[int, str], lang: str
+) -> None:
+    """Keeps the better of ``new`` and what ``iri`` has in ``lang``: the predicate first in the
+    order of preference, then the smallest text (as ``endpoint.entry_labels.Texts.add``)."""
+    got = best.setdefault(iri, {})
+    old = got.get(lang)
+    if old is None or new < old:
+        got[lang] = new
 
 
 # How many distinct subjects refer to each instance, in any graph (what sort=links counts). Only
@@ -279,7 +316,8 @@ LISTING_SCHEMA = """
 CREATE TABLE listed_class (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, n INTEGER NOT NULL);
 CREATE TABLE member (
     id INTEGER PRIMARY KEY, iri TEXT NOT NULL, sort_nl TEXT NOT NULL, sort_en TEXT NOT NULL,
-    rank_nl INTEGER NOT NULL, rank_en INTEGER NOT NULL, links INTEGER NOT NULL);
+    rank_nl INTEGER NOT NULL, rank_en INTEGER NOT NULL, links INTEGER NOT NULL,
+    name_nl TEXT NOT NULL, name_en TEXT NOT NULL, desc_nl TEXT NOT NULL, desc_en TEXT NOT NULL);
 CREATE TABLE listing (
     class INTEGER NOT NULL, member INTEGER NOT NULL,
     rank_nl INTEGER NOT NULL, rank_en INTEGER NOT NULL, links INTEGER NOT NULL,
@@ -319,9 +357,9 @@ def write_listing(db: sqlite3.Connection, listing: Listing, links: dict[str, int
     counts = [links.get(iri, 0) for iri in iris]
     db.executescript(LISTING_SCHEMA)
     db.executemany(
-        "INSERT INTO member VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO member VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            (i + 1, iri, keys["nl"][i], keys["en"][i], nl[i], en[i], counts[i])
+            (i + 1, iri, keys["nl"][i], keys["en"][i], nl[i], en[i], counts[i], *listing.shown(iri))
             for i, iri in enumerate(iris)
         ),
     )

@@ -83,18 +83,21 @@ def local_name(iri: str) -> str:
     return tail or iri
 
 
+def pick_text(names: dict[str, str] | None, lang: str, langs: tuple[str, ...]) -> str | None:
+    """The text a reader of ``lang`` is shown from ``names`` (language, ``""`` for none, -> text):
+    the one in ``lang``, else in the other of ``langs``, else without language, else the one of
+    the smallest language tag (the same on every run); ``None`` without any."""
+    if not names:
+        return None
+    for want in (lang, *(x for x in langs if x != lang), ""):
+        if want in names:
+            return names[want]
+    return names[min(names)]
+
+
 def sort_name(names: dict[str, str], iri: str, lang: str, langs: tuple[str, ...]) -> str:
-    """What a thing sorts by in a list for a reader of ``lang``, from its best name per language
-    (``names``: language, ``""`` for none, -> text): the name in
-    ``lang``, else in the other of ``langs``, else without language, else in any, else the
-    thing's local name; accents and case aside. The build's class listings and the server's
-    listings after a write (``endpoint/class_listing.py``) both sort by it."""
-    text = ""
-    if names:
-        for want in (lang, *(x for x in langs if x != lang), ""):
-            if want in names:
-                text = names[want]
-                break
-        else:
-            text = names[min(names)]
-    return sort_key(text or local_name(iri))
+    """What a thing sorts by in a list for a reader of ``lang``, from its best name per language:
+    :func:`pick_text`, else the thing's local name; accents and case aside. The build's class
+    listings and the server's listings after a write (``endpoint/class_listing.py``) both sort
+    by it."""
+    return sort_key(pick_text(names, lang, langs) or local_name(iri))
