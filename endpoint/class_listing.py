@@ -192,9 +192,7 @@ class ClassListing:
 def _texts(name_nl: str, name_en: str, desc_nl: str, desc_en: str) -> Texts:
     """What the build chose to show (``ingest.search_index.Listing.shown``) as :class:`Texts`:
     its ``label`` and ``description`` give the same as for the texts read from the store."""
-    return Texts(
-        labels={"nl": name_nl, "en": name_en}, descriptions={"nl": desc_nl, "en": desc_en}
-    )
+    return Texts(labels={"nl": name_nl, "en": name_en}, descriptions={"nl": desc_nl, "en": desc_en})
 
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -11,6 +11,7 @@ system has no ``SO_REUSEPORT``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from .app import create_app
 from .settings import ServeSettings
 
 SETTINGS_ENV = "KENNISGRAAF_SERVE_SETTINGS_JSON"  # not a setting: how serve() passes them on
+METRICS_PREFIX = "kennisgraaf-metrics-"  # the temporary folder of --processes for /metrics
 
 
 def serve(settings: ServeSettings) -> int:
@@ -50,8 +52,9 @@ def serve(settings: ServeSettings) -> int:
         uvicorn.run(create_app(settings), **options)
         return 0
     assert settings.update_token is None  # ServeSettings refuses more processes with writes
-    with tempfile.TemporaryDirectory(prefix="kennisgraaf-metrics-") as shared:
+    with contextlib.ExitStack() as stack:
         if settings.metrics_dir is None:  # where the processes add up /metrics
+            shared = stack.enter_context(tempfile.TemporaryDirectory(prefix=METRICS_PREFIX))
             settings = settings.model_copy(update={"metrics_dir": Path(shared)})
         if serve_processes.available():  # a socket per process: connections spread over them
             return serve_processes.run(

@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 from endpoint import metrics as metrics_module
 from endpoint.app import create_app
 from endpoint.metrics import FAMILIES, RequestMetrics, ServerMetrics
+from endpoint.serve import METRICS_PREFIX
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from ingest import pipeline
@@ -216,7 +217,10 @@ def test_several_processes_add_up_to_one_server(built: Path, tmp_path: Path) -> 
     folder = tmp_path / "metrics"
     folder.mkdir()
     env = {"KENNISGRAAF_QUERY_WORKERS": "1", "KENNISGRAAF_METRICS_DIR": str(folder)}
+    temporary = set(Path(tempfile.gettempdir()).glob(METRICS_PREFIX + "*"))
     with live_server(built, env, "--processes", "2") as url:
+        # the folder given is used; serve makes no temporary one of its own
+        assert set(Path(tempfile.gettempdir()).glob(METRICS_PREFIX + "*")) == temporary
         sent = 24
         for _ in range(sent):  # a new connection each: the kernel spreads them over both
             assert httpx.post(url + "/sparql", data={"query": LOOKUP}).status_code == 200
@@ -248,7 +252,7 @@ def test_several_processes_add_up_to_one_server(built: Path, tmp_path: Path) -> 
 
 
 def test_serve_with_processes_makes_its_metrics_folder_and_removes_it(built: Path) -> None:
-    pattern = "kennisgraaf-metrics-*"
+    pattern = METRICS_PREFIX + "*"
     before = set(Path(tempfile.gettempdir()).glob(pattern))
     with live_server(built, {"KENNISGRAAF_QUERY_WORKERS": "1"}, "--processes", "2") as url:
         time.sleep(metrics_module.WRITE_EVERY * 1.5)
