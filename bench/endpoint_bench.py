@@ -57,6 +57,7 @@ import pyoxigraph as ox
 
 from bench.build_bench import data_folder, machine, size_label
 from bench.generate import MANIFEST, parse_count
+from bench.process_memory import MemorySampler, memory_table, tree_cpu_s
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -339,6 +340,8 @@ class Running:
         self.server = server
         self.port = port
         self.url = f"http://{HOST}:{port}{server.path}"
+        self.memory: MemorySampler | None = None
+        self.memory_mb: dict[str, Any] | None = None  # ready, peak and end, once stopped
         self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
         self.log = log
         self.proc = subprocess.Popen(
@@ -385,21 +388,13 @@ class Running:
         )
 
     def cpu_s(self) -> float:
-        """CPU time (user + system) of the server and its child processes (query workers)."""
-        total = 0
-        pids = [self.proc.pid]
-        try:
-            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-            pids += [int(p) for p in children.read_text().split()]
-        except OSError:
-            pass
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-            except (OSError, IndexError, ValueError):
-                continue
-        return total / os.sysconf("SC_CLK_TCK")
+        """CPU time (user + system) of the server and every process below it (server
+        processes, query workers)."""
+        return tree_cpu_s(self.proc.pid)
+
+    def watch_memory(self) -> None:
+        """From now on (the server is ready, no request sent yet) its memory is sampled."""
+        self.memory = MemorySampler(self.proc.pid)
 
     def wait_idle(self, limit_s: float = IDLE_LIMIT_S) -> float:
         """Waits (at most ``limit_s``) until the server has stopped working on requests of
@@ -416,6 +411,8 @@ class Running:
         return round(time.monotonic() - t0, 1)
 
     def stop(self) -> None:
+        if self.memory is not None and self.memory_mb is None:
+            self.memory_mb = self.memory.stop()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -523,6 +520,7 @@ def bench_server(
         t0 = time.perf_counter()
         running.wait_ready()
         result["start_s"] = round(time.perf_counter() - t0, 2)
+        running.watch_memory()
         for mix, queries in mixes.items():
             # sanity: every query once, the same number of rows as in-process
             rows, statuses = [], []
@@ -547,6 +545,7 @@ def bench_server(
             }
     finally:
         running.stop()
+        result["memory"] = running.memory_mb
     return result
 
 
@@ -711,6 +710,11 @@ def markdown(result: dict[str, Any]) -> str:
                     f"| {'–' if rc is None else f'{rc:.2f}×'} |"
                 )
             out.append("")
+        titles = {"kennisgraaf": "Kennisgraaf", "oxigraph": "Oxigraph", "ceiling": "Python ceiling"}
+        out += memory_table(
+            size["label"],
+            {n: (titles.get(n, n), s.get("memory")) for n, s in size["servers"].items()},
+        )
     return "\n".join(out).rstrip()
 
 

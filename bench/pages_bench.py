@@ -63,6 +63,7 @@ from bench.endpoint_bench import (
     measure,
     start,
 )
+from bench.process_memory import memory_table
 from endpoint.class_listing import SHOWN
 from endpoint.index_labels import IRI_INDEX
 
@@ -233,6 +234,7 @@ def bench_server(
     out: dict[str, Any] = {"command": server.command, "mixes": {}}
     try:
         running.wait_ready()
+        running.watch_memory()
         for mix, (paths, accept) in mixes.items():
             bad = _check(origin, paths, accept)
             if bad:
@@ -243,6 +245,7 @@ def bench_server(
             out["mixes"][mix] = {"requests": len(paths), "cells": cells}
     finally:
         running.stop()
+        out["memory"] = running.memory_mb
     return out
 
 
@@ -347,6 +350,18 @@ def markdown(result: dict[str, Any]) -> str:
                     f"{cell['p95_ms']} | {cell['errors']} | {off_rps} | {off_p50} | "
                     f"{ref or 0:.0f} | {r} | {r_off} |"
                 )
+        titles = {
+            "kennisgraaf": "Kennisgraaf",
+            "kennisgraaf-rendered": "Kennisgraaf, caches off",
+            "oxigraph": "Oxigraph",
+        }
+        lines += [
+            "",
+            *memory_table(
+                size["label"],
+                {n: (titles.get(n, n), s.get("memory")) for n, s in size["servers"].items()},
+            ),
+        ]
     return "\n".join(lines)
 
 
