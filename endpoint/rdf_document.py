@@ -99,10 +99,13 @@ class Describer:
         large = self.reader.meta.get("large_documents")
         known = self._large
         if known is None or known[0] is not large:  # another release
-            iris = large.get("iris") if isinstance(large, dict) else None
-            if not isinstance(iris, list) or large.get("quads") != SMALL:  # type: ignore[union-attr]
+            if not (
+                isinstance(large, dict)
+                and large.get("quads") == SMALL
+                and isinstance(large.get("iris"), list)
+            ):
                 return False  # an older release, or another limit
-            known = self._large = (large, frozenset(iris))
+            known = self._large = (large, frozenset(large["iris"]))
         return iri not in known[1]
 
     def exists(self, iri: str) -> bool:
