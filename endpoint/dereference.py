@@ -51,7 +51,7 @@ from .page_common import (
     not_modified,
     reader_lang,
 )
-from .rdf_document import Describer
+from .rdf_document import LOOP_BUDGET, Describer, TooLarge
 from .settings import ServeSettings
 from .store import ReleaseStore
 from .vocab_labels import VocabularyCache
@@ -321,7 +321,10 @@ def dereference_router(
                 )
         answer = partial(make, request, rest, iri, doc, fmt, lang, in_param, page, key, headers)
         if describer.small(iri):  # a few hundred triples: on the event loop, ~1 ms
-            return answer()
+            try:
+                return answer(budget=LOOP_BUDGET)
+            except TooLarge:  # its hash IRIs or blank nodes hold many: a thread after all
+                pass
         return await run_in_threadpool(answer)  # counts and long lists: off the event loop
 
     def make(
@@ -335,11 +338,16 @@ def dereference_router(
         page: int,
         key: tuple[str, str],
         headers: dict[str, str],
+        budget: int | None = None,
     ) -> Response:
-        """The document of ``iri`` in ``fmt``, made from the store and kept in ``pages``."""
+        """The document of ``iri`` in ``fmt``, made from the store and kept in ``pages``; with a
+        ``budget`` of quads for its description (see :meth:`Describer.describe`)."""
         with reader.pinned():  # the whole page from one release, the symlink read once
             d = describer.describe(
-                iri, incoming=fmt is not HTML, labels=labels if fmt is HTML else None
+                iri,
+                incoming=fmt is not HTML,
+                labels=labels if fmt is HTML else None,
+                budget=budget,
             )
             if not d.found and not (fmt is HTML and describer.exists(iri)):
                 return problem(request, 404, fmt, "Not Found", not_found_text(iri), rest)

@@ -32,6 +32,7 @@ VOID_TRIPLES = ox.NamedNode(STANDARD_PREFIXES["void"] + "triples")
 MAX_INCOMING = 20_000  # triples in an RDF document; the HTML page pages through the rest
 MAX_BLANK = 200  # blank nodes followed per description
 SMALL = 300  # at most this many quads from and to a thing: its document on the event loop
+LOOP_BUDGET = 3000  # quads a description on the event loop may read (its hash IRIs, blank nodes)
 
 EXISTS = """
 SELECT ?e WHERE {
@@ -53,6 +54,10 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     NTRIPLES.key: ox.RdfFormat.N_TRIPLES,
     RDFXML.key: ox.RdfFormat.RDF_XML,
 }
+
+
+class TooLarge(Exception):
+    """A description read more quads than its budget."""
 
 
 @dataclass
@@ -112,23 +117,35 @@ class Describer:
         return bool(self.reader.select(self.prologue + EXISTS, {E: ox.NamedNode(iri)}))
 
     def describe(
-        self, iri: str, *, incoming: bool, labels: IndexLabels | None = None
+        self,
+        iri: str,
+        *,
+        incoming: bool,
+        labels: IndexLabels | None = None,
+        budget: int | None = None,
     ) -> Description:
         """The description of ``iri``. The labels of what it links to come from ``labels`` (the
         release's index, for the HTML page) or else from the store, as triples of the document.
 
         The thing's own triples, those of its hash IRIs and of its blank nodes are read by
-        pattern (no SPARQL to parse and plan); the incoming links with one SELECT."""
+        pattern (no SPARQL to parse and plan); the incoming links with one SELECT. With a
+        ``budget``, reading more quads than that raises :class:`TooLarge` (a document that
+        :meth:`small` let onto the event loop but whose hash IRIs or blank nodes hold many)."""
         node = ox.NamedNode(iri)
         d = Description(iri)
         seen: set[ox.Triple] = set()
         blanks: list[ox.BlankNode] = []
         linked: list[ox.NamedNode] = []
+        read = 0
 
         def take(subject: ox.NamedNode | ox.BlankNode, own: bool) -> list[ox.NamedNode]:
             """Adds the triples of ``subject``; returns its hash IRIs when it is the thing."""
+            nonlocal read
             hashes = []
             for q in self.reader.quads(subject, None, None):
+                read += 1
+                if budget is not None and read > budget:
+                    raise TooLarge(iri)
                 t = ox.Triple(subject, q.predicate, q.object)
                 if t in seen:
                     continue

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 import endpoint.dereference
 import endpoint.page_common
 from endpoint.app import create_app
-from endpoint.rdf_document import SMALL, Describer
+from endpoint.rdf_document import LOOP_BUDGET, SMALL, Describer
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from ingest import pipeline
@@ -189,3 +189,37 @@ def test_class_pages_move_to_a_thread_after_a_write(
         page = c.get("/doc/hub/pilothub-xr", headers={"accept": "text/html"})
         assert page.status_code == 200
         assert handed_over[-1] == "make"  # after a write every document is made in a thread
+
+
+def test_a_document_whose_blank_nodes_hold_many_quads_moves_to_a_thread(
+    tmp_path: Path, handed_over: list[str]
+) -> None:
+    """The build's list counts the quads from and to an IRI; a thing with few of those whose
+    blank nodes hold thousands starts on the event loop, stops at LOOP_BUDGET quads read and
+    is made in a thread after all, whole."""
+    thing, blanks, each = BASE + "id/test/veel-knopen", 10, LOOP_BUDGET // 5
+    small_thing = BASE + "id/test/weinig"
+    p = ox.NamedNode(EX + "p")
+    g = ox.NamedNode(BASE + "graph/test")
+    (tmp_path / "releases").mkdir()
+    store = ox.Store(str(tmp_path / "releases" / "r"))
+    for b in range(blanks):
+        node = ox.BlankNode(f"b{b}")
+        store.add(ox.Quad(ox.NamedNode(thing), p, node, g))
+        for i in range(each):
+            store.add(ox.Quad(node, p, ox.Literal(f"{b}-{i}"), g))
+    store.add(ox.Quad(ox.NamedNode(small_thing), p, ox.Literal("klein"), g))
+    store.flush()
+    del store
+    meta = {"id": "r", "large_documents": {"quads": SMALL, "iris": []}}
+    (tmp_path / "releases" / "r.json").write_text(json.dumps(meta))
+    (tmp_path / "current").symlink_to("releases/r")
+    settings = ServeSettings(store=tmp_path, query_workers=0, response_cache_mb=0, page_cache_mb=0)
+    with TestClient(create_app(settings)) as c:
+        assert c.get(doc(small_thing) + ".ttl").status_code == 200
+        assert handed_over == []
+        answer = c.get(doc(thing) + ".nt")
+        assert answer.status_code == 200
+        assert handed_over == ["make"]
+        triples = list(ox.parse(answer.content, format=ox.RdfFormat.N_TRIPLES))
+        assert len(triples) == blanks * (each + 1)
