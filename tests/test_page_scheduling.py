@@ -3,9 +3,12 @@ graph, in a thread when it grows with the data (thousands of links to count and 
 listed from the store after a write), so that such a page never holds up other requests.
 
 The build lists the IRIs whose document holds more than ``SMALL`` quads (from and to them) in the
-release's metadata; the server trusts that list only while the store is as built. The tests run
-the real app on the real build of data/ (which has sources with thousands of links) and on the
-mini data set with a real SPARQL Update; they record every hand-over to a thread.
+release's metadata; the server trusts that list only while the store is as built, and a
+document on the event loop stops at ``LOOP_BUDGET`` quads read. The tests run the real app on the
+real build of data/ (whose few large documents are classes with hundreds of instances, such as
+``prov:Derivation``; a thing of ours is put on the list to see it go to a thread), on the mini
+data set with a real SPARQL Update, and on a hand-made release; they record every hand-over to a
+thread.
 """
 
 from __future__ import annotations
