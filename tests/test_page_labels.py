@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from endpoint import entity_view
 from endpoint.app import create_app
-from endpoint.index_labels import IndexLabels
+from endpoint.index_labels import CHUNK, IndexLabels
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from ingest import pipeline
@@ -212,6 +213,43 @@ def test_labels_from_the_index_come_from_the_pinned_release(mini_store: Path) ->
         assert labels.of([NPULS])[NPULS]["nl"] == "Npuls in de eerste release"
     assert reader.target == "releases/tweede"
     assert labels.of([NPULS])[NPULS]["nl"] == "Npuls in de tweede release", "the next page"
+
+
+def test_many_labels_are_read_one_chunk_at_a_time_each_under_the_lock(
+    real_build: pipeline.Outcome, real_store: ox.Store
+) -> None:
+    """A page in a thread that names thousands of links must not hold the shared connection
+    for all of them while a page on the event loop waits: the lock is taken per chunk of IRIs.
+    The labels are the same as in one piece."""
+    assert real_build.path is not None
+    reader = ReleaseStore(real_build.path.parent.parent)
+    labels = IndexLabels(reader)
+    subjects = real_store.quads_for_pattern(None, None, None, None)
+    named = {q.subject.value for q in subjects if isinstance(q.subject, ox.NamedNode)}
+    iris = sorted(named | {"https://example.org/unknown"})
+    assert len(iris) > 2 * CHUNK
+
+    class Counting:
+        def __init__(self) -> None:
+            self.lock, self.taken = threading.Lock(), 0
+
+        def __enter__(self) -> None:
+            self.lock.acquire()
+            self.taken += 1
+
+        def __exit__(self, *_exc: object) -> None:
+            self.lock.release()
+
+    counting = Counting()
+    labels._lock = counting  # type: ignore[assignment]
+    got = labels.of(iris)
+    assert counting.taken == -(-len(iris) // CHUNK)
+    one_by_one = {}
+    for iri in iris[:: len(iris) // 40]:
+        one_by_one.update(labels.of([iri]))
+    assert one_by_one and all(got[iri] == found for iri, found in one_by_one.items())
+    assert "https://example.org/unknown" not in got
+    assert len(got) > CHUNK
 
 
 # -- the class counts of /klassen and the home page ----------------------------------------------
