@@ -4,9 +4,10 @@
 (``ingest/search_index.py``, :func:`write_listing`): per class its instances with their rank by
 name in each language and their number of incoming links, with an index per order. A page is
 one indexed range read (``ORDER BY … LIMIT 50 OFFSET k``), so the first request is as fast as
-any other and the server keeps nothing in memory. The file is opened read-only per request, like
-the search (:mod:`endpoint.search_index_reader`); the class IRI and the numbers reach SQLite only
-as bound parameters, the ``ORDER BY`` clause is one of the fixed ones below.
+any other and the server keeps nothing of the listings in memory. The file is read read-only on
+the connection each thread keeps to it, as the search does
+(:func:`endpoint.search_index_reader.reused_index`); the class IRI and the numbers reach SQLite
+only as bound parameters, the ``ORDER BY`` clause is one of the fixed ones below.
 
 The index describes the release as built. Once the live store was written to (SPARQL Update,
 Graph Store), :class:`StoreListing` gives the same listings read from the store instead, by the
@@ -26,7 +27,7 @@ from ontology.text import sort_name
 
 from .entry_labels import Texts, fetch_texts
 from .page_common import LANGS
-from .search_index_reader import FORMAT, connect_readonly, index_path
+from .search_index_reader import FORMAT, forget_index, index_path, reused_index
 from .store import ReleaseStore
 
 SORTS = ("label", "-label", "links", "-links")
@@ -125,39 +126,55 @@ class ListedPage:
 
 
 class ClassListing:
-    """One release's class listings, open read-only for one request."""
+    """One release's class listings for one request, on the thread's connection to the index
+    (``search_index_reader.reused_index``), checked once per thread and file."""
 
     def __init__(self, path: Path) -> None:
-        if not path.is_file():
-            raise NoListing("missing")
         try:
-            self.db = connect_readonly(path)
+            if not path.is_file():
+                raise FileNotFoundError(path)
+            self._opened = opened = reused_index(path)
+        except OSError:
+            raise NoListing("missing") from None
         except sqlite3.Error as e:
             raise NoListing("unreadable", e) from None
+        self.db = opened.db
+        texts = opened.checked.get("listing")
+        if texts is None:
+            try:
+                texts = opened.checked["listing"] = self._check()
+            except NoListing:
+                forget_index(opened)
+                raise
+        self.texts: bool = texts
+
+    def _check(self) -> bool:
+        """Raises :class:`NoListing` for an index without usable listings; else whether its
+        listings hold the names and descriptions of the rows."""
         try:
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             tables = {
                 r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
         except sqlite3.Error as e:
-            self.db.close()
             raise NoListing("unreadable", e) from None
         if version != FORMAT:
-            self.db.close()
             raise NoListing("format", version)
         missing = [t for t in TABLES if t not in tables]
         if missing:
-            self.db.close()
             raise NoListing("tables", ", ".join(missing))
         try:
             columns = {r[1] for r in self.db.execute("PRAGMA table_info(member)")}
         except sqlite3.Error as e:
-            self.db.close()
             raise NoListing("unreadable", e) from None
-        self.texts = set(SHOWN) <= columns
+        return set(SHOWN) <= columns
 
     def close(self) -> None:
-        self.db.close()
+        """Nothing to close: the connection stays with the thread."""
+
+    def _unreadable(self, e: sqlite3.Error) -> NoListing:
+        forget_index(self._opened)  # the next request opens the file again
+        return NoListing("unreadable", e)
 
     def __enter__(self) -> ClassListing:
         return self
@@ -170,7 +187,7 @@ class ClassListing:
         try:
             return {str(i): int(n) for i, n in self.db.execute("SELECT iri, n FROM listed_class")}
         except sqlite3.Error as e:
-            raise NoListing("unreadable", e) from None
+            raise self._unreadable(e) from None
 
     def page(self, class_iri: str, sort: str, lang: str, limit: int, offset: int) -> ListedPage:
         """The instances ``offset`` .. ``offset + limit`` of ``class_iri`` in ``sort`` order."""
@@ -184,7 +201,7 @@ class ClassListing:
             if offset < total:
                 rows = self.db.execute(query, (cid, limit, offset)).fetchall()
         except sqlite3.Error as e:
-            raise NoListing("unreadable", e) from None
+            raise self._unreadable(e) from None
         texts = {str(r[0]): _texts(*r[2:]) for r in rows} if self.texts else None
         return ListedPage(int(total), [(str(r[0]), int(r[1])) for r in rows], texts)
 

@@ -3,7 +3,10 @@ index switching together with the release it belongs to (a real ``kennisgraaf se
 
 from __future__ import annotations
 
+import os
 import shutil
+import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from endpoint.app import create_app
+from endpoint.search_index_reader import NoIndex, Query, SearchIndex, reused_index
 from endpoint.settings import ServeSettings
 from ingest import pipeline
 from ingest import search_index as build_side
@@ -442,3 +446,53 @@ def test_copy_of_a_release_is_searchable(tmp_path: Path, real_build: pipeline.Ou
     app = create_app(ServeSettings(store=replica, query_workers=0))
     with TestClient(app) as c:
         assert PILOTHUB_XR in _iris(_get(c, q="pilothubs"))
+
+
+def test_a_thread_keeps_its_connection_to_an_index_while_it_is_the_same_file(
+    tmp_path: Path, mini_data: Path
+) -> None:
+    """Opening the index and checking it cost 0.1-0.2 ms a request: each thread keeps one
+    connection for its next request, until the file is another (another release, or one
+    replaced under the server), and then closes the old one."""
+    store = tmp_path / "store"
+    out = pipeline.build(BuildSettings(data=mini_data, store=store))
+    assert out.path is not None
+    index = out.path / build_side.FILENAME
+    query = Query.parse("pilothub")
+
+    first = SearchIndex(index)
+    found = first.search(query, None, 20, 0)
+    with first:
+        pass  # closing leaves the connection to the thread
+    second = SearchIndex(index)
+    assert second.db is first.db
+    assert second.search(query, None, 20, 0) == found
+    assert second.kinds() is first.kinds()  # read once
+
+    elsewhere: list[SearchIndex] = []
+    other = threading.Thread(target=lambda: elsewhere.append(SearchIndex(index)))
+    other.start()
+    other.join()
+    assert elsewhere[0].db is not first.db  # one connection per thread
+
+    copy = tmp_path / "copy.sqlite"
+    shutil.copyfile(index, copy)
+    moved = SearchIndex(copy)
+    assert moved.db is not first.db
+    with pytest.raises(sqlite3.ProgrammingError):  # the thread closed its old connection
+        first.db.execute("SELECT 1")
+    assert moved.search(query, None, 20, 0) == found
+
+    copy.unlink()
+    shutil.copyfile(index, copy)  # the same path, another file (its time set apart: the
+    stamp = copy.stat().st_mtime_ns + 10**9  # clock of file times is coarse)
+    os.utime(copy, ns=(stamp, stamp))
+    replaced = SearchIndex(copy)
+    assert replaced.db is not moved.db
+    copy.write_bytes(b"not an index at all" * 100)
+    with pytest.raises(NoIndex):
+        SearchIndex(copy)
+    copy.unlink()
+    with pytest.raises(NoIndex):
+        SearchIndex(copy)
+    assert reused_index(index).db is not replaced.db  # back to the release's own file
