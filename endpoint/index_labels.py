@@ -11,23 +11,21 @@ Update, Graph Store) it may be out of date, so from the first write on, and for 
 index predates ``entry_iri``, the labels are read from the store instead (``skos:prefLabel``,
 ``rdfs:label``), as the RDF documents do.
 
-One read-only connection per release, shared by the event loop and the threads the page routes
-run in (one at a time, one chunk of IRIs at a time); a release whose index file went missing
-falls back to the store.
+The index is read on the connection each thread keeps to it
+(:func:`endpoint.search_index_reader.reused_index`), so a page on the event loop never waits for
+one in a thread; a release whose index file went missing falls back to the store.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES
 
-from .search_index_reader import connect_readonly, index_path
+from .search_index_reader import NoIndex, OpenIndex, forget_index, index_path, reused_index
 from .store import NoRelease, ReleaseStore
 
 LABEL_PREDICATES = (
@@ -43,64 +41,58 @@ Labels = dict[str, dict[str, str]]  # IRI -> language ("" = none) -> label
 class IndexLabels:
     def __init__(self, reader: ReleaseStore) -> None:
         self.reader = reader
-        self._lock = threading.Lock()
-        # the release whose index is open, where it is, and the connection (None: unusable)
-        self._open: tuple[str, Path, sqlite3.Connection | None] | None = None
 
     def of(self, iris: Iterable[str]) -> Labels:
         """The labels of ``iris`` (those that have one), per language."""
         wanted = list(dict.fromkeys(iris))
         if not wanted:
             return {}
+        opened = self._index()
+        if opened is None:
+            return self._from_store(wanted)
         out: Labels = {}
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            # one connection (its page cache stays warm), one thread at a time, one chunk at a
-            # time: a page on the event loop waits at most one chunk (~1.5 ms) for a page in a
-            # thread that names 20,000 links
-            with self._lock:
-                db = self._db()
-                if db is None:
-                    break
-                try:
-                    rows = db.execute(
-                        "SELECT iri, label_nl, label_en, label_any FROM entry "
-                        f"WHERE iri IN ({','.join('?' * len(chunk))})",
-                        chunk,
-                    ).fetchall()
-                except sqlite3.Error:
-                    db.close()
-                    assert self._open is not None
-                    self._open = (self._open[0], self._open[1], None)
-                    break
-            for iri, nl, en, other in rows:
-                got = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
-                if got:
-                    out[iri] = got
-        else:
-            return out
-        return self._from_store(wanted)
+        try:
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start : start + CHUNK]
+                rows = opened.db.execute(
+                    "SELECT iri, label_nl, label_en, label_any FROM entry "
+                    f"WHERE iri IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                for iri, nl, en, other in rows:
+                    got = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
+                    if got:
+                        out[iri] = got
+        except sqlite3.Error:
+            forget_index(opened)
+            return self._from_store(wanted)
+        return out
 
-    def _db(self) -> sqlite3.Connection | None:
-        """The connection to the index of the release being served, or ``None`` when the
-        labels must come from the store (writes made, no usable index)."""
+    def _index(self) -> OpenIndex | None:
+        """This thread's connection to the index of the release being served (within
+        :meth:`ReleaseStore.pinned`, the pinned one's), or ``None`` when the labels must come
+        from the store (writes made, no usable index)."""
         if self.reader.writes:
             return None
         try:
-            target = self.reader.target
-        except NoRelease:
-            return None
-        held = self._open
-        if held is not None and held[0] == target:
-            if held[2] is not None and not held[1].is_file():  # the index went: use the store
+            path = index_path(self.reader)
+            if not path.is_file():  # the index went: use the store
                 return None
-            return held[2]
-        if held is not None and held[2] is not None:
-            held[2].close()
-        path = index_path(self.reader)
-        db = _open(path)
-        self._open = (target, path, db)
-        return db
+            opened = reused_index(path)
+        except (NoRelease, NoIndex, OSError, sqlite3.Error):
+            return None
+        usable = opened.checked.get("labels")
+        if usable is None:
+            try:
+                found = opened.db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (IRI_INDEX,)
+                ).fetchone()
+            except sqlite3.Error:
+                forget_index(opened)
+                return None
+            # an index built before entry_iri: a lookup would scan the table
+            usable = opened.checked["labels"] = found is not None
+        return opened if usable else None
 
     def _from_store(self, iris: list[str]) -> Labels:
         out: Labels = {}
@@ -125,19 +117,3 @@ def store_labels(
             for q in reader.quads(node, lp, None):
                 if isinstance(q.object, ox.Literal):
                     yield node, lp, q.object
-
-
-def _open(path: Path) -> sqlite3.Connection | None:
-    if not path.is_file():
-        return None
-    try:
-        db = connect_readonly(path)
-        found = db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (IRI_INDEX,)
-        ).fetchone()
-    except sqlite3.Error:
-        return None
-    if found is None:  # an index built before entry_iri: a lookup would scan the table
-        db.close()
-        return None
-    return db
