@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -41,6 +42,7 @@ Labels = dict[str, dict[str, str]]  # IRI -> language ("" = none) -> label
 class IndexLabels:
     def __init__(self, reader: ReleaseStore) -> None:
         self.reader = reader
+        self._path: tuple[str, Path] | None = None  # a release and where its index is
 
     def of(self, iris: Iterable[str]) -> Labels:
         """The labels of ``iris`` (those that have one), per language."""
@@ -75,10 +77,11 @@ class IndexLabels:
         if self.reader.writes:
             return None
         try:
-            path = index_path(self.reader)
-            if not path.is_file():  # the index went: use the store
-                return None
-            opened = reused_index(path)
+            target = self.reader.target
+            known = self._path
+            if known is None or known[0] != target:  # index_path resolves the folder: 20 us
+                known = self._path = (target, index_path(self.reader))
+            opened = reused_index(known[1])  # a missing file (the index went): the store
         except (NoRelease, NoIndex, OSError, sqlite3.Error):
             return None
         usable = opened.checked.get("labels")
