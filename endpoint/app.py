@@ -96,15 +96,16 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         return JSONResponse({"ok": False, "status": 503, "error": str(exc)}, status_code=503)
 
     problems.install(app)
+    # one bounded cache of rendered pages for documents, search and the entry pages
+    pages = app.state.page_cache = PageCache(settings.page_cache_mb * 1024 * 1024)
+    labels = app.state.labels = IndexLabels(reader)  # names of linked things, for the pages
+    # first: most requests that reach the routes are for documents (routes are tried in order)
+    app.include_router(dereference_router(settings, reader, templates, pages, labels))
     app.include_router(sparql_router(settings, executor, templates, reader))
     app.include_router(graph_store_router(settings, executor))
     app.include_router(examples_routes.router)
     app.include_router(downloads_router)
     app.include_router(changes_router)
-    # one bounded cache of rendered pages for documents, search and the entry pages
-    pages = app.state.page_cache = PageCache(settings.page_cache_mb * 1024 * 1024)
-    labels = app.state.labels = IndexLabels(reader)  # names of linked things, for the pages
-    app.include_router(dereference_router(settings, reader, templates, pages, labels))
     app.include_router(search_router(settings, reader, templates, pages))
     app.include_router(home_router)
     app.include_router(class_pages_router)
