@@ -27,7 +27,7 @@ from ontology.text import sort_name
 
 from .entry_labels import Texts, fetch_texts
 from .page_common import LANGS
-from .search_index_reader import FORMAT, forget_index, index_path, reused_index
+from .search_index_reader import FORMAT, checked_once, forget_index, index_path, reused_index
 from .store import ReleaseStore
 
 SORTS = ("label", "-label", "links", "-links")
@@ -131,43 +131,13 @@ class ClassListing:
 
     def __init__(self, path: Path) -> None:
         try:
-            if not path.is_file():
-                raise FileNotFoundError(path)
             self._opened = opened = reused_index(path)
         except OSError:
             raise NoListing("missing") from None
         except sqlite3.Error as e:
             raise NoListing("unreadable", e) from None
         self.db = opened.db
-        texts = opened.checked.get("listing")
-        if texts is None:
-            try:
-                texts = opened.checked["listing"] = self._check()
-            except NoListing:
-                forget_index(opened)
-                raise
-        self.texts: bool = texts
-
-    def _check(self) -> bool:
-        """Raises :class:`NoListing` for an index without usable listings; else whether its
-        listings hold the names and descriptions of the rows."""
-        try:
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            tables = {
-                r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
-        except sqlite3.Error as e:
-            raise NoListing("unreadable", e) from None
-        if version != FORMAT:
-            raise NoListing("format", version)
-        missing = [t for t in TABLES if t not in tables]
-        if missing:
-            raise NoListing("tables", ", ".join(missing))
-        try:
-            columns = {r[1] for r in self.db.execute("PRAGMA table_info(member)")}
-        except sqlite3.Error as e:
-            raise NoListing("unreadable", e) from None
-        return set(SHOWN) <= columns
+        self.texts: bool = checked_once(opened, "listing", _check_listing)
 
     def close(self) -> None:
         """Nothing to close: the connection stays with the thread."""
@@ -204,6 +174,23 @@ class ClassListing:
             raise self._unreadable(e) from None
         texts = {str(r[0]): _texts(*r[2:]) for r in rows} if self.texts else None
         return ListedPage(int(total), [(str(r[0]), int(r[1])) for r in rows], texts)
+
+
+def _check_listing(db: sqlite3.Connection) -> bool:
+    """Raises :class:`NoListing` for an index without usable listings; else whether its listings
+    hold the names and descriptions of the rows."""
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        columns = {r[1] for r in db.execute("PRAGMA table_info(member)")}
+    except sqlite3.Error as e:
+        raise NoListing("unreadable", e) from None
+    if version != FORMAT:
+        raise NoListing("format", version)
+    missing = [t for t in TABLES if t not in tables]
+    if missing:
+        raise NoListing("tables", ", ".join(missing))
+    return set(SHOWN) <= columns
 
 
 def _texts(name_nl: str, name_en: str, desc_nl: str, desc_en: str) -> Texts:

@@ -20,13 +20,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES
 
-from .search_index_reader import NoIndex, OpenIndex, forget_index, index_path, reused_index
+from .search_index_reader import (
+    NoIndex,
+    OpenIndex,
+    checked_once,
+    forget_index,
+    index_path,
+    reused_index,
+)
 from .store import NoRelease, ReleaseStore
 
 LABEL_PREDICATES = (
@@ -42,7 +48,6 @@ Labels = dict[str, dict[str, str]]  # IRI -> language ("" = none) -> label
 class IndexLabels:
     def __init__(self, reader: ReleaseStore) -> None:
         self.reader = reader
-        self._path: tuple[str, Path] | None = None  # a release and where its index is
 
     def of(self, iris: Iterable[str]) -> Labels:
         """The labels of ``iris`` (those that have one), per language."""
@@ -77,24 +82,10 @@ class IndexLabels:
         if self.reader.writes:
             return None
         try:
-            target = self.reader.target
-            known = self._path
-            if known is None or known[0] != target:  # index_path resolves the folder: 20 us
-                known = self._path = (target, index_path(self.reader))
-            opened = reused_index(known[1])  # a missing file (the index went): the store
+            opened = reused_index(index_path(self.reader))  # a missing file: the store
+            usable = checked_once(opened, "labels", _has_iri_index)
         except (NoRelease, NoIndex, OSError, sqlite3.Error):
             return None
-        usable = opened.checked.get("labels")
-        if usable is None:
-            try:
-                found = opened.db.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (IRI_INDEX,)
-                ).fetchone()
-            except sqlite3.Error:
-                forget_index(opened)
-                return None
-            # an index built before entry_iri: a lookup would scan the table
-            usable = opened.checked["labels"] = found is not None
         return opened if usable else None
 
     def _from_store(self, iris: list[str]) -> Labels:
@@ -108,6 +99,12 @@ class IndexLabels:
         for node, _lp, label in store_labels(self.reader, nodes):
             out.setdefault(node.value, {}).setdefault(label.language or "", label.value)
         return out
+
+
+def _has_iri_index(db: sqlite3.Connection) -> bool:
+    """Whether the index has ``entry_iri`` (one built before it: a lookup would scan the table)."""
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?"
+    return db.execute(sql, (IRI_INDEX,)).fetchone() is not None
 
 
 def store_labels(

@@ -21,10 +21,12 @@ shorter label, then alphabetical.
 from __future__ import annotations
 
 import sqlite3
+import stat
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ontology.text import (
     ANALYZER,
@@ -219,8 +221,6 @@ class SearchIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            if not path.is_file():
-                raise FileNotFoundError(path)
             opened = reused_index(path)
         except OSError:
             raise NoIndex(
@@ -230,21 +230,7 @@ class SearchIndex:
             ) from None
         except sqlite3.Error as e:
             raise _unreadable(e) from None
-        if "search" not in opened.checked:  # once per thread and file
-            try:
-                version = opened.db.execute("PRAGMA user_version").fetchone()[0]
-                meta = dict(opened.db.execute("SELECT key, value FROM meta").fetchall())
-            except sqlite3.Error as e:
-                forget_index(opened)
-                raise _unreadable(e) from None
-            if version != FORMAT or meta.get("analyzer") != ANALYZER:
-                forget_index(opened)
-                raise NoIndex(
-                    "de zoekindex van deze release is door een andere versie gemaakt; maak een "
-                    "nieuwe release met 'kennisgraaf build' / the search index was made by "
-                    "another version: run 'kennisgraaf build'"
-                )
-            opened.checked["search"] = True
+        checked_once(opened, "search", _check_search)
         self.db = opened.db
         self._opened = opened
 
@@ -312,6 +298,22 @@ class SearchIndex:
         return Results(total, hits, facets)
 
 
+def _check_search(db: sqlite3.Connection) -> bool:
+    """Raises :class:`NoIndex` for an index this version cannot search."""
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error as e:
+        raise _unreadable(e) from None
+    if version != FORMAT or meta.get("analyzer") != ANALYZER:
+        raise NoIndex(
+            "de zoekindex van deze release is door een andere versie gemaakt; maak een "
+            "nieuwe release met 'kennisgraaf build' / the search index was made by "
+            "another version: run 'kennisgraaf build'"
+        )
+    return True
+
+
 def _unreadable(e: sqlite3.Error) -> NoIndex:
     return NoIndex(
         f"de zoekindex van deze release is onleesbaar ({e}); maak een nieuwe release "
@@ -330,6 +332,7 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     return db
 
 
+T = TypeVar("T")
 _held = threading.local()  # per thread: its OpenIndex
 
 
@@ -351,8 +354,11 @@ def reused_index(path: Path) -> OpenIndex:
 
     One connection per thread (the event loop's, and each of the threads pages run in; anyio
     ends a thread after 10 s without work): moving on to another file closes the old one. Raises
-    ``OSError`` for a missing file, ``sqlite3.Error`` for one SQLite cannot open."""
+    ``OSError`` for a missing file (or anything but a file), ``sqlite3.Error`` for one SQLite
+    cannot open."""
     st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise FileNotFoundError(path)
     key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
     held: OpenIndex | None = getattr(_held, "index", None)
     if held is not None and held.key == key:
@@ -363,6 +369,20 @@ def reused_index(path: Path) -> OpenIndex:
     opened = OpenIndex(key, connect_readonly(path))
     _held.index = opened
     return opened
+
+
+def checked_once(opened: OpenIndex, name: str, check: Callable[[sqlite3.Connection], T]) -> T:
+    """What ``check`` says of the connection, asked once per thread and file (``name`` keeps the
+    answer); a check that raises forgets the connection, so the next request opens and checks the
+    file again."""
+    if name not in opened.checked:
+        try:
+            opened.checked[name] = check(opened.db)
+        except BaseException:
+            forget_index(opened)
+            raise
+    answer: T = opened.checked[name]
+    return answer
 
 
 def forget_index(opened: OpenIndex) -> None:

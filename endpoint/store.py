@@ -35,6 +35,7 @@ class ReleaseStore:
         self.writes = 0  # writes to the open release (SPARQL Update, Graph Store) since it opened
         self._pin = threading.local()
         self._link = os.fspath(root / "current")  # read at every store(): made once
+        self._resolved: tuple[str, Path] | None = None  # a release's name and its folder
 
     def current_target(self) -> str | None:
         """What ``current`` points to now (one ``readlink``; ``None`` without a release)."""
@@ -110,7 +111,12 @@ class ReleaseStore:
         """The folder of the release that is open (after the first ``store()``); within
         :meth:`pinned`, the pinned release's."""
         target: str | None = getattr(self._pin, "target", None) or self._target
-        return (self.root / target).resolve() if target else None
+        if not target:
+            return None
+        resolved = self._resolved
+        if resolved is None or resolved[0] != target:  # resolve() costs ~20 us: once a release
+            resolved = self._resolved = (target, (self.root / target).resolve())
+        return resolved[1]
 
     @contextmanager
     def pinned(self) -> Iterator[ox.Store]:
