@@ -495,4 +495,7 @@ def test_a_thread_keeps_its_connection_to_an_index_while_it_is_the_same_file(
     copy.unlink()
     with pytest.raises(NoIndex):
         SearchIndex(copy)
+    copy.mkdir()  # not a file at all
+    with pytest.raises(NoIndex):
+        SearchIndex(copy)
     assert reused_index(index).db is not replaced.db  # back to the release's own file
