@@ -24,6 +24,7 @@ from .executors import make_executor, writes_enabled
 from .graph_store import graph_store_router
 from .home import router as home_router
 from .index_labels import IndexLabels
+from .inline_http import InlineAnswer
 from .limits import install_limits
 from .metrics import RequestMetrics, ServerMetrics, metrics_router, route_areas
 from .page_cache import BoundedCache, PageCache
@@ -44,6 +45,7 @@ class KennisgraafApp(FastAPI):
     response cache), which answers what it can and hands the rest to the app itself."""
 
     front: ASGIApp | None = None
+    inline: InlineAnswer | None = None  # answers without ASGI (``endpoint/inline_http.py``)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.front is None:
@@ -118,10 +120,12 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     responses = ResponseCache(app.behind_front, reader, settings.response_cache_mb * 1024 * 1024)
     app.state.response_cache = responses
-    requests = RequestMetrics(SparqlFastPath(responses, settings, executor))
+    fast = SparqlFastPath(responses, settings, executor)
+    requests = RequestMetrics(fast)
     caches: dict[str, BoundedCache[Any, Any]] = {"response": responses.cache, "page": pages}
     metrics = ServerMetrics(requests, reader, executor, caches, settings.metrics_dir)
     app.include_router(metrics_router(metrics))
     requests.areas = route_areas(app.routes)
     app.front = requests
+    app.inline = requests.counted(fast.inline)
     return app

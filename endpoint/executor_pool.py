@@ -422,6 +422,14 @@ class PoolExecutor:
             cast(ResultKind, head["kind"]), head["media"], self._stream(run, self._timeout)
         )
 
+    def quick(self, job: QueryJob) -> QueryResult | None:
+        """The answer to ``job`` when it is a lookup that can be answered now, without
+        waiting (see ``_lookup``); ``None`` otherwise, for ``query`` to run it. For callers
+        that must not wait (``endpoint/inline_http.py``)."""
+        if self._closed:
+            return None
+        return self._lookup(job)
+
     def _lookup(self, job: QueryJob) -> QueryResult | None:
         """The answer to a lookup (see the module), evaluated here; ``None`` for any other
         query, and for a lookup while a write runs or waits."""

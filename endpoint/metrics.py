@@ -42,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .executor import Executor
 from .executor_pool import PoolExecutor
+from .inline_http import InlineAnswer
 from .page_cache import BoundedCache
 from .store import NoRelease, ReleaseStore
 
@@ -141,6 +142,25 @@ class RequestMetrics:
             # first (counted as 499, "client closed request", as nginx does; not an error of ours)
             status = box.status or (500 if failed else 499)
             self.observe(scope["path"], scope["method"], status, _clock() - start)
+
+    def counted(self, answer: InlineAnswer) -> InlineAnswer:
+        """``answer`` (an inline answerer, ``endpoint/inline_http.py``), with each request it
+        answers counted as those that go through here."""
+
+        def inline(
+            method: str,
+            path: str,
+            raw_query: bytes,
+            headers: Iterable[tuple[bytes, bytes]],
+            body: bytes,
+        ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+            start = _clock()
+            made = answer(method, path, raw_query, headers, body)
+            if made is not None:
+                self.observe(path, method, made[0], _clock() - start)
+            return made
+
+        return inline
 
     def observe(self, path: str, method: str, status: int, seconds: float) -> None:
         area = self.area(path)

@@ -120,6 +120,23 @@ async def parse_operation(
 ) -> Operation:
     """The operation of a request from its method, the query part of its URL, its
     Content-Type header and a function that reads its body (called only when needed)."""
+    data = await body() if reads_body(method, content_type) else b""
+    return operation_of(method, query_string, content_type, data)
+
+
+def reads_body(method: str, content_type: str | None) -> bool:
+    """Whether the operation of such a request is (partly) in its body."""
+    return method not in ("GET", "HEAD") and media_type(content_type)[0] in (
+        FORM,
+        QUERY_TYPE,
+        UPDATE_TYPE,
+    )
+
+
+def operation_of(
+    method: str, query_string: str, content_type: str | None, body: bytes
+) -> Operation:
+    """The operation of a request whose body (when ``reads_body``) is ``body``."""
     params: dict[str, list[str]] = {}
     if query_string:
         _collect(parse_form(query_string), params)
@@ -140,7 +157,7 @@ async def parse_operation(
     if mt == FORM:
         check_charset(ct_params, "form")
         form: dict[str, list[str]] = {}
-        _collect(parse_form(decode(await body(), "form")), form)
+        _collect(parse_form(decode(body, "form")), form)
         for name in ("query", "update"):
             if name in form and name in params:
                 raise HttpProblem(
@@ -173,7 +190,7 @@ async def parse_operation(
                     f"'{name}' parameter too; send one operation per request",
                     hint=HOW,
                 )
-        return _operation(kind, decode(await body(), kind), params)
+        return _operation(kind, decode(body, kind), params)
     if not mt:
         raise HttpProblem(
             415,

@@ -21,7 +21,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from . import serve_processes
+from . import inline_http, serve_processes
 from .app import create_app
 from .settings import ServeSettings
 
@@ -47,6 +47,7 @@ def serve(settings: ServeSettings) -> int:
         "log_level": "warning",
         "access_log": False,  # not logged at this level anyway; skips the per-request call
         "timeout_graceful_shutdown": 5,
+        "http": inline_http.HTTP,  # lookups answered without ASGI
     }
     if settings.server_processes == 1:
         uvicorn.run(create_app(settings), **options)

@@ -18,6 +18,11 @@ itself or leaves to them:
   taken; a larger or a chunked body goes to the app, which answers 413 or reads it.
 - **CORS**: a request with an ``Origin`` header goes to the app, whose CORS middleware answers.
 
+``SparqlFastPath.inline`` is the same way in without ASGI, for ``endpoint/inline_http.py``: given
+a whole request it answers a lookup (``endpoint/quick_lookup.py``) that needs no waiting, with
+the bytes the ASGI way gives it, and declines everything else (errors included), which then
+comes here through the app's front as usual.
+
 Everything else goes on to the app unchanged: other paths and methods, updates (with the body
 already read), ``GET /sparql`` without a query (editor, service description), a URL that needs
 the full parser, and a store without a release (the app's own 503).
@@ -28,18 +33,21 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .executor import Executor, QueryResult
+from .executor_pool import PoolExecutor
 from .limits import GZIP_LEVEL, GZIP_MINIMUM, GZIP_THREAD_MINIMUM, guarded
 from .negotiation import content_type
 from .problems import HttpProblem, render
-from .protocol_request import parse_operation
+from .protocol_request import operation_of, parse_operation
 from .settings import ServeSettings
-from .sparql_protocol import VARY, run_query
+from .sparql_protocol import VARY, query_job, run_query
 from .store import NoRelease
 
 log = logging.getLogger("kennisgraaf.sparql")
@@ -47,7 +55,8 @@ PATH = "/sparql"
 # characters that Starlette's URL parsing removes or treats specially: such a URL goes the
 # long way, so that both ways always read the same parameters
 _URL_SPECIAL = ("\t", "\r", "\n", "#")
-_VARY_GZIP = VARY["Vary"] + ", Accept-Encoding"
+_VARY_BYTES = VARY["Vary"].encode()
+_VARY_GZIP_BYTES = (VARY["Vary"] + ", Accept-Encoding").encode()
 INTERNAL = HttpProblem(
     500,
     "the query could not be answered because of an error inside the server",
@@ -55,47 +64,103 @@ INTERNAL = HttpProblem(
 )
 
 
+class _Seen(NamedTuple):
+    """What the fast path reads of a request before it takes it."""
+
+    query_string: str
+    content_type: str | None
+    accept: str | None
+    gzip_ok: bool
+
+
+def _examine(
+    method: str,
+    path: str,
+    root_path: str,
+    raw_query: bytes,
+    headers: Iterable[tuple[bytes, bytes]],
+    max_body: int,
+) -> _Seen | None:
+    """The parts of a request the fast path takes, ``None`` for one it leaves to the app."""
+    if path != PATH or method not in ("GET", "POST") or root_path:
+        return None
+    try:
+        query_string = raw_query.decode()
+    except UnicodeDecodeError:
+        return None
+    if query_string and any(c in query_string for c in _URL_SPECIAL):
+        return None
+    content_type_header = accept = length = None
+    gzip_ok = False
+    for key, value in headers:
+        if key == b"content-type":
+            content_type_header = value.decode("latin-1")
+        elif key == b"accept":
+            accept = value.decode("latin-1")
+        elif key == b"content-length":
+            length = value
+        elif key == b"accept-encoding":
+            gzip_ok = b"gzip" in value
+        elif key == b"origin" or key == b"transfer-encoding":
+            return None  # CORS, or a body of unknown length
+    if method == "POST" and (length is None or not length.isdigit() or int(length) > max_body):
+        return None
+    return _Seen(query_string, content_type_header, accept, gzip_ok)
+
+
 class SparqlFastPath:
     def __init__(self, app: ASGIApp, settings: ServeSettings, executor: Executor) -> None:
         self.app = app
         self.settings = settings
         self.executor = executor
+        self._quick = executor.quick if isinstance(executor, PoolExecutor) else None
+
+    def inline(
+        self,
+        method: str,
+        path: str,
+        raw_query: bytes,
+        headers: Iterable[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """The whole answer (status, headers, body) to a request whose body has been read,
+        when it is a lookup that can be answered at once; else ``None``, and the request goes
+        through the app (which gives the same answer to a lookup, and every error). Called
+        without an event loop turn by ``endpoint/inline_http.py``."""
+        if self._quick is None:
+            return None
+        seen = _examine(method, path, "", raw_query, headers, self.settings.max_body)
+        if seen is None:
+            return None
+        try:
+            op = operation_of(method, seen.query_string, seen.content_type, body)
+            if op.kind != "query":
+                return None
+            result = self._quick(query_job(self.settings, seen.accept, op))
+        except (HttpProblem, NoRelease):
+            return None  # the app answers it, with its message
+        if result is None or result.body is None:
+            return None
+        body = result.body
+        gzipped = _gzips(body, seen.gzip_ok)
+        if gzipped:
+            if len(body) >= GZIP_THREAD_MINIMUM:
+                return None  # long enough to be compressed in a thread, by the app
+            body = gzip.compress(body, GZIP_LEVEL)
+        return 200, _head(result.media_type, gzipped, len(body)), body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["path"] != PATH
-            or scope["method"] not in ("GET", "POST")
-            or scope.get("root_path")
-        ):
-            await self.app(scope, receive, send)
-            return
-        raw_query: bytes = scope["query_string"]
-        try:
-            query_string = raw_query.decode()
-        except UnicodeDecodeError:
-            await self.app(scope, receive, send)
-            return
-        if query_string and any(c in query_string for c in _URL_SPECIAL):
-            await self.app(scope, receive, send)
-            return
-        content_type_header = accept = length = None
-        gzip_ok = False
-        for key, value in scope["headers"]:
-            if key == b"content-type":
-                content_type_header = value.decode("latin-1")
-            elif key == b"accept":
-                accept = value.decode("latin-1")
-            elif key == b"content-length":
-                length = value
-            elif key == b"accept-encoding":
-                gzip_ok = b"gzip" in value
-            elif key == b"origin" or key == b"transfer-encoding":
-                await self.app(scope, receive, send)  # CORS, or a body of unknown length
-                return
-        if scope["method"] == "POST" and (
-            length is None or not length.isdigit() or int(length) > self.settings.max_body
-        ):
+        seen = None
+        if scope["type"] == "http":
+            seen = _examine(
+                scope["method"],
+                scope["path"],
+                scope.get("root_path", ""),
+                scope["query_string"],
+                scope["headers"],
+                self.settings.max_body,
+            )
+        if seen is None:
             await self.app(scope, receive, send)
             return
         body: bytes | None = None
@@ -115,12 +180,12 @@ class SparqlFastPath:
 
         try:
             op = await parse_operation(
-                scope["method"], query_string, content_type_header, read_body
+                scope["method"], seen.query_string, seen.content_type, read_body
             )
             if op.kind != "query":
                 await self.app(scope, _replay(body, receive), send)
                 return
-            result = await run_query(self.settings, self.executor, accept, op)
+            result = await run_query(self.settings, self.executor, seen.accept, op)
         except HttpProblem as p:
             await render(Request(scope), p)(scope, receive, send)
             return
@@ -136,7 +201,7 @@ class SparqlFastPath:
         if result.body is None:
             await self._stream(result, scope, receive, send)
         else:
-            await _send_whole(result, gzip_ok, send)
+            await _send_whole(result, seen.gzip_ok, send)
 
     async def _stream(
         self, result: QueryResult, scope: Scope, receive: Receive, send: Send
@@ -147,19 +212,32 @@ class SparqlFastPath:
         await guarded(response, self.settings)(scope, receive, send)
 
 
+def _gzips(body: bytes, gzip_ok: bool) -> bool:
+    """Whether a complete result is sent gzipped (as the app's gzip middleware would)."""
+    return gzip_ok and len(body) >= GZIP_MINIMUM
+
+
+def _head(media_type: str, gzipped: bool, length: int) -> list[tuple[bytes, bytes]]:
+    """The headers of a complete result."""
+    headers = [(b"content-type", content_type(media_type).encode("latin-1"))]
+    if gzipped:
+        headers += [(b"content-encoding", b"gzip"), (b"vary", _VARY_GZIP_BYTES)]
+    else:
+        headers.append((b"vary", _VARY_BYTES))
+    headers.append((b"content-length", str(length).encode()))
+    return headers
+
+
 async def _send_whole(result: QueryResult, gzip_ok: bool, send: Send) -> None:
-    """A complete result as one response, gzipped as the app's gzip middleware would."""
+    """A complete result as one response."""
     body = result.body or b""
-    headers = [(b"content-type", content_type(result.media_type).encode("latin-1"))]
-    if gzip_ok and len(body) >= GZIP_MINIMUM:
+    gzipped = _gzips(body, gzip_ok)
+    if gzipped:
         if len(body) >= GZIP_THREAD_MINIMUM:
             body = await asyncio.to_thread(gzip.compress, body, GZIP_LEVEL)
         else:
             body = gzip.compress(body, GZIP_LEVEL)
-        headers += [(b"content-encoding", b"gzip"), (b"vary", _VARY_GZIP.encode())]
-    else:
-        headers.append((b"vary", VARY["Vary"].encode()))
-    headers.append((b"content-length", str(len(body)).encode()))
+    headers = _head(result.media_type, gzipped, len(body))
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

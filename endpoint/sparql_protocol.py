@@ -74,6 +74,16 @@ async def run_query(
 ) -> QueryResult:
     """The result of a query operation (``op.kind == "query"``); raises ``HttpProblem``.
     Shared by the route and the fast path (``endpoint/sparql_fastpath.py``)."""
+    job = query_job(settings, accept, op)
+    try:
+        return await executor.query(job)
+    except ExecutorError as e:
+        raise from_executor_error(e, "query") from None
+
+
+def query_job(settings: ServeSettings, accept: str | None, op: Operation) -> QueryJob:
+    """What to run for a query operation: its text, dataset and the formats the client takes;
+    raises ``HttpProblem`` for a format nobody can give and a refused ``SERVICE``."""
     try:
         formats = job_formats(accept, op.get("format"))
     except UnknownFormat as e:
@@ -86,12 +96,11 @@ async def run_query(
             hint=f"ask for one of: {describe(FORMATS)}",
         )
     dataset = Dataset(graph_iris(op, "default-graph-uri"), graph_iris(op, "named-graph-uri"))
-    job = QueryJob(op.text, formats, dataset, base_iri=settings.base_iri)
     try:
         check_service(op.text, settings.service_allow, settings.base_iri)
-        return await executor.query(job)
     except ExecutorError as e:
         raise from_executor_error(e, "query") from None
+    return QueryJob(op.text, formats, dataset, base_iri=settings.base_iri)
 
 
 async def answer_query(
