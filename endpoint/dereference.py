@@ -320,7 +320,9 @@ def dereference_router(
                     rest,
                 )
         answer = partial(make, request, rest, iri, doc, fmt, lang, in_param, page, key, headers)
-        if describer.small(iri):  # a few hundred triples: on the event loop, ~1 ms
+        # a few hundred triples: on the event loop, ~1 ms (a page once the release's vocabulary
+        # is loaded: the first page of a release loads it, in a thread)
+        if describer.small(iri) and (fmt is not HTML or vocab.ready()):
             try:
                 return answer(budget=LOOP_BUDGET)
             except TooLarge:  # its hash IRIs or blank nodes hold many: a thread after all

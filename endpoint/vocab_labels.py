@@ -223,6 +223,11 @@ class VocabularyCache:
         self._version: str | None = None
         self._vocab = Vocabulary()
 
+    def ready(self) -> bool:
+        """Whether the vocabulary of the release being served is loaded (``get`` is then a
+        dictionary away; loading it reads the ontology and shapes: tens of milliseconds)."""
+        return self.reader.version == self._version
+
     def get(self) -> Vocabulary:
         version = self.reader.version
         if version != self._version:

@@ -151,7 +151,29 @@ def client(real_build: pipeline.Outcome) -> Iterator[TestClient]:
         store=root_of(real_build), query_workers=0, response_cache_mb=0, page_cache_mb=0
     )
     with TestClient(create_app(settings)) as c:
+        c.get("/doc/hub/pilothub-xr", headers={"accept": "text/html"})  # loads the vocabulary
         yield c
+
+
+def test_the_first_page_of_a_release_loads_the_vocabulary_in_a_thread(
+    mini_store: Path, handed_over: list[str]
+) -> None:
+    settings = ServeSettings(
+        store=mini_store, query_workers=0, response_cache_mb=0, page_cache_mb=0
+    )
+    html = {"accept": "text/html"}
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/doc/hub/pilothub-xr.ttl").status_code == 200  # needs no vocabulary
+        assert handed_over == []
+        first = c.get("/doc/hub/pilothub-xr", headers=html)
+        assert handed_over == ["make"]  # reads the ontology and the shapes: a thread
+        second = c.get("/doc/hub/pilothub-xr", headers=html)
+        assert handed_over == ["make"]  # loaded: on the loop
+        assert first.text == second.text and "Pilothub XR" in first.text
+        reader = c.app.state.reader  # type: ignore[attr-defined]
+        reader.meta = {**reader.meta, "id": "another-release"}  # as after a switch
+        assert c.get("/doc/hub/pilothub-xr", headers=html).status_code == 200
+        assert handed_over == ["make", "make"]
 
 
 @pytest.mark.parametrize("fmt", ["html", "ttl"])
