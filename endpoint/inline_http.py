@@ -12,8 +12,10 @@ with the body already read, so every request the answerer does not take is serve
 by uvicorn.
 
 The app names its answerer as the attribute ``inline`` (``endpoint/app.py``:
-``SparqlFastPath.inline``, counted in ``/metrics``). It runs in the event loop between reads, so
-it must be quick and bounded: the fast path answers only lookups whose size is known before
+``SparqlFastPath.inline``, counted in ``/metrics``). It is not asked while the client is not
+reading what it was sent (the transport has paused writing): the app's answer then waits until
+it does, as uvicorn makes it wait, instead of answers to pipelined requests piling up unread in
+memory. It runs in the event loop between reads, so it must be quick and bounded: the fast path answers only lookups whose size is known before
 they run, and declines everything else, errors included (the app gives every error its
 message).
 
@@ -102,13 +104,15 @@ class InlineHttpProtocol(HttpToolsProtocol):
             return
         assert self._inline is not None
         scope = cycle.scope
-        answer = self._inline(
-            scope["method"],
-            scope["path"],
-            scope["query_string"],
-            scope["headers"],
-            bytes(cycle.body),
-        )
+        answer = None
+        if not self.flow.write_paused:  # else the app answers, when the client reads again
+            answer = self._inline(
+                scope["method"],
+                scope["path"],
+                scope["query_string"],
+                scope["headers"],
+                bytes(cycle.body),
+            )
         if answer is None:
             super()._start_asgi_task(cycle, app)
         else:

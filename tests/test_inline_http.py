@@ -8,6 +8,7 @@ errors all behave as with uvicorn's own protocol; inline answers are counted in 
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -212,6 +213,30 @@ def test_pipelined_requests_are_answered_in_order_on_one_connection(fresh: Serve
         answers = read_responses(s, 3)
     assert [a[1][:4] for a in answers] == [b"p,o\r", b"true", b"o,p\r"]
     assert fresh.inline_answered == ["POST /sparql"] * 3 and fresh.asgi_paths == []
+
+
+def test_answers_do_not_pile_up_for_a_client_that_does_not_read(fresh: Server) -> None:
+    """Thousands of pipelined lookups from a client that reads nothing: once the server's
+    buffer for the connection is full, the next answer waits (through the app, as uvicorn
+    makes it wait) instead of every answer being made and kept in memory."""
+    body = urllib.parse.urlencode({"query": LOOKUP}).encode()
+    request = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", fresh.port))
+        s.settimeout(5)
+        with contextlib.suppress(TimeoutError):  # the server stops reading: fine
+            s.sendall(request * 4000)  # some 9 MB of answers
+        time.sleep(1)
+        buffered = [
+            p.transport.get_write_buffer_size() for p in fresh.server.server_state.connections
+        ]
+    assert buffered and max(buffered) < 256 * 1024
+    assert 0 < len(fresh.inline_answered) < 4000
 
 
 def test_keep_alive_and_connection_close(fresh: Server) -> None:
