@@ -23,19 +23,19 @@ from __future__ import annotations
 import os
 import sys
 import urllib.parse
-from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
 
 from endpoint import inline_http, serve_processes
+from endpoint.inline_http import Whole
 
 _STORES: list[ox.Store] = []  # opened at start-up, in each server process
 _JSON = ox.QueryResultsFormat.JSON
 _HEADERS = [(b"content-type", b"application/sparql-results+json")]
 
 
-def answer(body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def answer(body: bytes) -> Whole:
     """Status, headers and body of the answer to a form-encoded query."""
     status = 200
     try:
@@ -71,14 +71,7 @@ class CeilingApp:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def inline(
-        self,
-        method: str,
-        path: str,
-        raw_query: bytes,
-        headers: Iterable[tuple[bytes, bytes]],
-        body: bytes,
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    def inline(self, method: str, path: str, raw_query: bytes, headers: Any, body: bytes) -> Whole:
         return answer(body)
 
 

@@ -38,11 +38,10 @@ from uvicorn.protocols.http.httptools_impl import (
 HTTP = f"{__name__}:InlineHttpProtocol"  # uvicorn's `http` option
 BODY_MAX = 16 * 1024  # larger bodies go to the app as they arrive (uvicorn pauses at 64 KiB)
 
-# (method, path, raw query string, headers, body) -> (status, headers, body) or None
-InlineAnswer = Callable[
-    [str, str, bytes, Iterable[tuple[bytes, bytes]], bytes],
-    tuple[int, list[tuple[bytes, bytes]], bytes] | None,
-]
+Headers = list[tuple[bytes, bytes]]
+Whole = tuple[int, Headers, bytes]  # a whole response: status, headers, body
+# (method, path, raw query string, headers, body) -> the whole response, or None
+InlineAnswer = Callable[[str, str, bytes, Iterable[tuple[bytes, bytes]], bytes], Whole | None]
 
 
 def answerer(app: Any) -> InlineAnswer | None:
@@ -122,7 +121,7 @@ class InlineHttpProtocol(HttpToolsProtocol):
         self,
         cycle: RequestResponseCycle,
         status: int,
-        headers: list[tuple[bytes, bytes]],
+        headers: Headers,
         body: bytes,
     ) -> None:
         """Writes a whole response as ``RequestResponseCycle.send`` would, then goes on to the

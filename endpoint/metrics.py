@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .executor import Executor
 from .executor_pool import PoolExecutor
-from .inline_http import InlineAnswer
+from .inline_http import InlineAnswer, Whole
 from .page_cache import BoundedCache
 from .store import NoRelease, ReleaseStore
 
@@ -147,15 +147,9 @@ class RequestMetrics:
         """``answer`` (an inline answerer, ``endpoint/inline_http.py``), with each request it
         answers counted as those that go through here."""
 
-        def inline(
-            method: str,
-            path: str,
-            raw_query: bytes,
-            headers: Iterable[tuple[bytes, bytes]],
-            body: bytes,
-        ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        def inline(method: str, path: str, *request: Any) -> Whole | None:
             start = _clock()
-            made = answer(method, path, raw_query, headers, body)
+            made = answer(method, path, *request)
             if made is not None:
                 self.observe(path, method, made[0], _clock() - start)
             return made

@@ -42,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .executor import Executor, QueryResult
 from .executor_pool import PoolExecutor
+from .inline_http import Headers, Whole
 from .limits import GZIP_LEVEL, GZIP_MINIMUM, GZIP_THREAD_MINIMUM, guarded
 from .negotiation import content_type
 from .problems import HttpProblem, render
@@ -55,6 +56,7 @@ PATH = "/sparql"
 # characters that Starlette's URL parsing removes or treats specially: such a URL goes the
 # long way, so that both ways always read the same parameters
 _URL_SPECIAL = ("\t", "\r", "\n", "#")
+RawHeaders = Iterable[tuple[bytes, bytes]]  # as in an ASGI scope
 _VARY_BYTES = VARY["Vary"].encode()
 _VARY_GZIP_BYTES = (VARY["Vary"] + ", Accept-Encoding").encode()
 INTERNAL = HttpProblem(
@@ -78,7 +80,7 @@ def _examine(
     path: str,
     root_path: str,
     raw_query: bytes,
-    headers: Iterable[tuple[bytes, bytes]],
+    headers: RawHeaders,
     max_body: int,
 ) -> _Seen | None:
     """The parts of a request the fast path takes, ``None`` for one it leaves to the app."""
@@ -116,13 +118,8 @@ class SparqlFastPath:
         self._quick = executor.quick if isinstance(executor, PoolExecutor) else None
 
     def inline(
-        self,
-        method: str,
-        path: str,
-        raw_query: bytes,
-        headers: Iterable[tuple[bytes, bytes]],
-        body: bytes,
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        self, method: str, path: str, raw_query: bytes, headers: RawHeaders, body: bytes
+    ) -> Whole | None:
         """The whole answer (status, headers, body) to a request whose body has been read,
         when it is a lookup that can be answered at once; else ``None``, and the request goes
         through the app (which gives the same answer to a lookup, and every error). Called
@@ -217,7 +214,7 @@ def _gzips(body: bytes, gzip_ok: bool) -> bool:
     return gzip_ok and len(body) >= GZIP_MINIMUM
 
 
-def _head(media_type: str, gzipped: bool, length: int) -> list[tuple[bytes, bytes]]:
+def _head(media_type: str, gzipped: bool, length: int) -> Headers:
     """The headers of a complete result."""
     headers = [(b"content-type", content_type(media_type).encode("latin-1"))]
     if gzipped:

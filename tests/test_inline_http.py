@@ -115,6 +115,19 @@ def fresh(server: Server) -> Server:
     return server
 
 
+def raw_post(query: str, *headers: bytes) -> bytes:
+    """A form-encoded query as it goes over the wire, with extra header lines."""
+    body = urllib.parse.urlencode({"query": query}).encode()
+    return b"".join(
+        (
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\n",
+            *(h + b"\r\n" for h in headers),
+            b"Content-Type: application/x-www-form-urlencoded\r\n",
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body),
+        )
+    )
+
+
 def without_date(response: httpx.Response) -> list[tuple[str, str]]:
     return [(k, v) for k, v in response.headers.multi_items() if k != "date"]
 
@@ -186,12 +199,7 @@ def test_what_is_not_a_lookup_goes_to_the_app(fresh: Server) -> None:
 
 def test_pipelined_requests_are_answered_in_order_on_one_connection(fresh: Server) -> None:
     def post(query: str) -> bytes:
-        body = urllib.parse.urlencode({"query": query}).encode()
-        return (
-            b"POST /sparql HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n"
-            b"Content-Type: application/x-www-form-urlencoded\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-        )
+        return raw_post(query, b"Accept: text/csv")
 
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     wire = post(LOOKUP) + post(count) + post("ASK {}") + post(LOOKUP)
@@ -219,12 +227,7 @@ def test_answers_do_not_pile_up_for_a_client_that_does_not_read(fresh: Server) -
     """Thousands of pipelined lookups from a client that reads nothing: once the server's
     buffer for the connection is full, the next answer waits (through the app, as uvicorn
     makes it wait) instead of every answer being made and kept in memory."""
-    body = urllib.parse.urlencode({"query": LOOKUP}).encode()
-    request = (
-        b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
-        b"Content-Type: application/x-www-form-urlencoded\r\n"
-        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-    )
+    request = raw_post(LOOKUP)
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.connect(("127.0.0.1", fresh.port))
@@ -245,12 +248,7 @@ def test_keep_alive_and_connection_close(fresh: Server) -> None:
             assert client.post("/sparql", data={"query": LOOKUP}).status_code == 200
             assert client.post("/sparql", data={"query": NOT_A_LOOKUP}).status_code == 200
     assert len(fresh.inline_answered) == 5 and len(fresh.asgi_paths) == 5
-    body = urllib.parse.urlencode({"query": LOOKUP}).encode()
-    request = (
-        b"POST /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-        b"Content-Type: application/x-www-form-urlencoded\r\n"
-        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-    )
+    request = raw_post(LOOKUP, b"Connection: close")
     with socket.create_connection(("127.0.0.1", fresh.port), timeout=10) as s:
         s.sendall(request)
         received = b""
@@ -263,12 +261,7 @@ def test_keep_alive_and_connection_close(fresh: Server) -> None:
 
 def test_an_idle_connection_is_closed_after_an_inline_answer(fresh: Server) -> None:
     """As after any answer: uvicorn's keep-alive timeout (1 s here) closes it."""
-    body = urllib.parse.urlencode({"query": LOOKUP}).encode()
-    request = (
-        b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
-        b"Content-Type: application/x-www-form-urlencoded\r\n"
-        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-    )
+    request = raw_post(LOOKUP)
     with socket.create_connection(("127.0.0.1", fresh.port), timeout=10) as s:
         s.sendall(request)
         assert read_responses(s, 1)[0][0] == 200
