@@ -7,7 +7,8 @@ answer waits for the task's turn on the event loop. ``InlineHttpProtocol`` is uv
 with one change: a request that the app's ``inline`` answerer may take (a ``GET`` or a small
 ``POST`` with its length known, see ``takes``) does not start its ASGI task when its headers
 arrive but when its body is complete, and the answerer is asked first. It answers with the
-whole response (status, headers, body) or ``None``; on ``None`` the ASGI task starts as usual,
+whole response (status, headers, body) or ``None``; on ``None`` (and should it raise, which is
+logged as a defect) the ASGI task starts as usual,
 with the body already read, so every request the answerer does not take is served exactly as
 by uvicorn.
 
@@ -26,6 +27,7 @@ tests run it in a real server (``tests/test_inline_http.py``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -35,6 +37,7 @@ from uvicorn.protocols.http.httptools_impl import (
     RequestResponseCycle,
 )
 
+log = logging.getLogger("kennisgraaf.inline")
 HTTP = f"{__name__}:InlineHttpProtocol"  # uvicorn's `http` option
 BODY_MAX = 16 * 1024  # larger bodies go to the app as they arrive (uvicorn pauses at 64 KiB)
 
@@ -105,13 +108,16 @@ class InlineHttpProtocol(HttpToolsProtocol):
         scope = cycle.scope
         answer = None
         if not self.flow.write_paused:  # else the app answers, when the client reads again
-            answer = self._inline(
-                scope["method"],
-                scope["path"],
-                scope["query_string"],
-                scope["headers"],
-                bytes(cycle.body),
-            )
+            try:
+                answer = self._inline(
+                    scope["method"],
+                    scope["path"],
+                    scope["query_string"],
+                    scope["headers"],
+                    bytes(cycle.body),
+                )
+            except Exception:  # a defect: raised here it would end the connection with a 400
+                log.exception("the inline answer to %s %s failed", scope["method"], scope["path"])
         if answer is None:
             super()._start_asgi_task(cycle, app)
         else:

@@ -40,7 +40,7 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .executor import Executor, QueryResult
+from .executor import Executor, ExecutorError, QueryResult
 from .executor_pool import PoolExecutor
 from .inline_http import Headers, Whole
 from .limits import GZIP_LEVEL, GZIP_MINIMUM, GZIP_THREAD_MINIMUM, guarded
@@ -134,8 +134,8 @@ class SparqlFastPath:
             if op.kind != "query":
                 return None
             result = self._quick(query_job(self.settings, seen.accept, op))
-        except (HttpProblem, NoRelease):
-            return None  # the app answers it, with its message
+        except (HttpProblem, NoRelease, ExecutorError):
+            return None  # the app answers it, with its message (a 406 for SELECT as Turtle)
         if result is None or result.body is None:
             return None
         body = result.body

@@ -181,7 +181,9 @@ def test_get_and_gzip_inline_as_through_the_app(fresh: Server) -> None:
     assert b"Pilothub XR" in inline.content
 
 
-def test_what_is_not_a_lookup_goes_to_the_app(fresh: Server) -> None:
+def test_what_is_not_a_lookup_goes_to_the_app(
+    fresh: Server, caplog: pytest.LogCaptureFixture
+) -> None:
     with httpx.Client(base_url=fresh.url) as client:
         assert client.post("/sparql", data={"query": NOT_A_LOOKUP}).status_code == 200
         # errors are the app's to word: a format nobody can give, a bad query
@@ -189,12 +191,16 @@ def test_what_is_not_a_lookup_goes_to_the_app(fresh: Server) -> None:
         assert refused.status_code == 406
         bad = client.post("/sparql", data={"query": "SELECT ?x WHERE { <a> ?p }"})
         assert bad.status_code == 400 and "line 1" in bad.text
+        # a lookup whose result the client cannot take: the app's 406, not a broken connection
+        turtle = client.post("/sparql", data={"query": LOOKUP}, headers={"Accept": "text/turtle"})
+        assert turtle.status_code == 406 and "Accept" in turtle.text
         # CORS is the app's too
         cors = client.post("/sparql", data={"query": LOOKUP}, headers={"Origin": "https://x.org"})
         assert cors.headers["access-control-allow-origin"] == "*"
         assert client.get("/health").status_code == 200
     assert fresh.inline_answered == []
-    assert fresh.asgi_paths == ["POST /sparql"] * 4 + ["GET /health"]
+    assert fresh.asgi_paths == ["POST /sparql"] * 5 + ["GET /health"]
+    assert "inline answer" not in caplog.text  # declined, not failed
 
 
 def test_pipelined_requests_are_answered_in_order_on_one_connection(fresh: Server) -> None:
@@ -304,6 +310,26 @@ def test_inline_answers_are_counted_in_metrics(fresh: Server) -> None:
             client.post("/sparql", data={"query": LOOKUP})
         assert lookups_counted(client) == before + 3
     assert len(fresh.inline_answered) == 3
+
+
+def test_a_defect_in_the_answerer_leaves_the_request_to_the_app(
+    fresh: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer = fresh.app.inline  # type: ignore[attr-defined]
+
+    def broken(*request: Any) -> Any:
+        raise RuntimeError("a defect")
+
+    fresh.app.inline = broken  # type: ignore[attr-defined]
+    try:
+        with httpx.Client(base_url=fresh.url) as client:
+            got = client.post("/sparql", data={"query": LOOKUP})
+            again = client.post("/sparql", data={"query": LOOKUP})  # the connection lives on
+    finally:
+        fresh.app.inline = answer  # type: ignore[attr-defined]
+    assert got.status_code == again.status_code == 200 and "Pilothub XR" in got.text
+    assert fresh.asgi_paths == ["POST /sparql"] * 2
+    assert "the inline answer to POST /sparql failed" in caplog.text
 
 
 def test_takes_only_what_it_can_wait_for() -> None:
