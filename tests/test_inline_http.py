@@ -167,6 +167,68 @@ def test_a_lookup_is_answered_inline_with_the_bytes_the_app_gives(
     assert "Pilothub XR" in inline.text
 
 
+SWEEP_QUERIES = [
+    LOOKUP,
+    f"ASK {{ <{ENTITY}> ?p ?o }}",
+    "ASK {}",
+    "PREFIX id: <https://kennisgraaf.nl/id/hub/> SELECT DISTINCT ?p WHERE { id:pilothub-xr ?p ?o }",
+    "BASE <https://kennisgraaf.nl/id/> SELECT * { <hub/pilothub-xr> a ?c } LIMIT 1 OFFSET 1",
+    "SELECT * WHERE { <hub/pilothub-xr> a ?c }",  # relative without a base: the app's base
+    f"SELECT ?o WHERE {{ <{ENTITY}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?o }}",
+    f"SELECT ?p ?o WHERE {{ <{ENTITY}> ?p ?o  # a comment: not a lookup\n}}",
+    f"SELECT ?p ?o WHERE {{ <{ENTITY}> ?p }}",  # a syntax error
+]
+SWEEP_ACCEPTS = [
+    None,
+    "*/*",
+    "application/sparql-results+json",
+    "application/sparql-results+xml, text/csv;q=0.9",
+    "text/csv;q=0.1, text/tab-separated-values",
+    "text/turtle",
+    "application/json",
+    "nothing/known",
+]
+
+
+@pytest.mark.parametrize("query", SWEEP_QUERIES)
+def test_every_answer_is_the_same_with_and_without_the_inline_way(
+    fresh: Server, query: str
+) -> None:
+    """Each query by GET, form POST and query POST, with each Accept header, gzip or not, and
+    the format parameter: status, headers and body as the app gives them."""
+    requests = []
+    for accept in SWEEP_ACCEPTS:
+        for gz in (False, True):
+            headers = {"Accept-Encoding": "gzip" if gz else "identity"}
+            if accept is not None:
+                headers["Accept"] = accept
+            url = fresh.url + "/sparql"
+            requests += [
+                httpx.Request("GET", url, params={"query": query}, headers=headers),
+                httpx.Request("POST", url, data={"query": query}, headers=headers),
+                httpx.Request(
+                    "POST",
+                    url,
+                    content=query.encode(),
+                    headers={**headers, "Content-Type": "application/sparql-query"},
+                ),
+            ]
+    for fmt in ("json", "csv", "tsv", "xml", "ttl", "nonsense"):
+        requests.append(
+            httpx.Request("GET", fresh.url + "/sparql", params={"query": query, "format": fmt})
+        )
+    with httpx.Client() as client:
+        inline = [client.send(r) for r in requests]
+    answered_inline = len(fresh.inline_answered)
+    by_the_app = [by_app(fresh, r) for r in requests]
+    for request, a, b in zip(requests, inline, by_the_app, strict=True):
+        where = f"{request.method} {request.url} {dict(request.headers)}"
+        assert (a.status_code, without_date(a)) == (b.status_code, without_date(b)), where
+        assert a.content == b.content, where
+    is_lookup = query not in SWEEP_QUERIES[-2:]
+    assert (answered_inline > 0) == is_lookup
+
+
 def test_get_and_gzip_inline_as_through_the_app(fresh: Server) -> None:
     url = fresh.url + "/sparql?" + urllib.parse.urlencode({"query": LOOKUP})
     request = httpx.Request("GET", url, headers={"Accept-Encoding": "gzip"})
