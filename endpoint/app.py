@@ -29,6 +29,7 @@ from .limits import install_limits
 from .metrics import RequestMetrics, ServerMetrics, metrics_router, route_areas
 from .page_cache import BoundedCache, PageCache
 from .page_common import link
+from .release_opening import OpensReleaseInThread
 from .response_cache import ResponseCache
 from .search import search_router
 from .settings import ServeSettings
@@ -121,7 +122,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     responses = ResponseCache(app.behind_front, reader, settings.response_cache_mb * 1024 * 1024)
     app.state.response_cache = responses
     fast = SparqlFastPath(responses, settings, executor)
-    requests = RequestMetrics(fast)
+    requests = RequestMetrics(OpensReleaseInThread(fast, reader))
     caches: dict[str, BoundedCache[Any, Any]] = {"response": responses.cache, "page": pages}
     metrics = ServerMetrics(requests, reader, executor, caches, settings.metrics_dir)
     app.include_router(metrics_router(metrics))

@@ -435,11 +435,13 @@ class PoolExecutor:
         query, and for a lookup while a write runs or waits."""
         if job.dataset != Dataset():
             return None
+        store = self._reader.open_store()
+        if store is None:  # a new release: opened in a thread first (release_opening.py)
+            return None
         subject = lookup_subject(job.query, job.base_iri)
         if subject is None or not self._rw.try_acquire_read():
             return None
         try:
-            store = self._reader.store()
             as_built = not self._reader.writes
             if subject and not small_subject(store, self._reader.meta, as_built, subject):
                 return None

@@ -47,6 +47,16 @@ class ReleaseStore:
     def store(self) -> ox.Store:
         return self._current()[0]
 
+    def open_store(self) -> ox.Store | None:
+        """The store of the release ``current`` points to when it is open, else ``None`` (one
+        ``readlink``). When it is not, the next :meth:`store` opens it: the store and the
+        release's metadata, tens of milliseconds, work for a thread
+        (``endpoint/release_opening.py``)."""
+        opened = self._opened
+        if opened is not None and opened[1] == self.current_target():
+            return opened[0]
+        return None
+
     def _current(self) -> tuple[ox.Store, str]:
         """The store of the release ``current`` points to, and its name (one pair, even while
         another thread opens a newer release)."""

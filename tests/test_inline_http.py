@@ -89,6 +89,8 @@ class Server:
             assert self.thread.is_alive(), "uvicorn stopped while starting"
             assert time.monotonic() < deadline, "uvicorn did not start"
             time.sleep(0.05)
+        # the release is opened by the first request (in a thread; lookups decline till then)
+        assert httpx.get(self.url + "/health").status_code == 200
 
     def stop(self) -> None:
         self.server.should_exit = True
