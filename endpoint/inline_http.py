@@ -1,28 +1,27 @@
 """uvicorn's HTTP protocol, with a way for the app to answer a request without ASGI.
 
-For a lookup (``endpoint/quick_lookup.py``) the ASGI machinery around a request costs more CPU
-than the query: per request uvicorn makes a task, an event, the scope and the messages, and the
-answer waits for the task's turn on the event loop. ``InlineHttpProtocol`` is uvicorn's own
+For a lookup (``endpoint/quick_lookup.py``) the ASGI machinery around a request costs more CPU than
+the query: per request uvicorn makes a task, an event, the scope and the messages, and the answer
+waits for the task's turn on the event loop. ``InlineHttpProtocol`` is uvicorn's own
 ``HttpToolsProtocol`` (same parsing, keep-alive, pipelining, flow control, limits and shutdown)
 with one change: a request that the app's ``inline`` answerer may take (a ``GET`` or a small
-``POST`` with its length known, see ``takes``) does not start its ASGI task when its headers
-arrive but when its body is complete, and the answerer is asked first. It answers with the
-whole response (status, headers, body) or ``None``; on ``None`` (and should it raise, which is
-logged as a defect) the ASGI task starts as usual,
-with the body already read, so every request the answerer does not take is served exactly as
-by uvicorn.
+``POST`` with its length known, see ``takes``) does not start its ASGI task when its headers arrive
+but when its body is complete, and the answerer is asked first. It answers with the whole response
+(status, headers, body) or ``None``; on ``None`` (and should it raise, which is logged as a defect)
+the ASGI task starts as usual, with the body already read, so every request the answerer does not
+take is served exactly as by uvicorn.
 
 The app names its answerer as the attribute ``inline`` (``endpoint/app.py``:
 ``SparqlFastPath.inline``, counted in ``/metrics``). It is not asked while the client is not
-reading what it was sent (the transport has paused writing): the app's answer then waits until
-it does, as uvicorn makes it wait, instead of answers to pipelined requests piling up unread in
-memory. It runs in the event loop between reads, so it must be quick and bounded: the fast path answers only lookups whose size is known before
-they run, and declines everything else, errors included (the app gives every error its
-message).
+reading what it was sent (the transport has paused writing): the app's answer then waits until it
+does, as uvicorn makes it wait, instead of answers to pipelined requests piling up unread in
+memory. It runs in the event loop between reads, so it must be quick and bounded: the fast path
+answers only lookups whose size is known before they run, and declines everything else, errors
+included (the app gives every error its message).
 
-``kennisgraaf serve`` uses this protocol (``HTTP`` below, as uvicorn's ``http`` option). It
-relies on uvicorn's internals, which is why ``pyproject.toml`` pins uvicorn to one version; the
-tests run it in a real server (``tests/test_inline_http.py``).
+``kennisgraaf serve`` uses this protocol (``HTTP`` below, as uvicorn's ``http`` option). It relies
+on uvicorn's internals, which is why ``pyproject.toml`` pins uvicorn to one version; the tests run
+it in a real server (``tests/test_inline_http.py``).
 """
 
 from __future__ import annotations
