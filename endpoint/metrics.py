@@ -320,11 +320,11 @@ class ServerMetrics:
                 samples = [(f, s, tuple(map(tuple, ls)), v) for f, s, ls, v in data["samples"]]
             except (OSError, ValueError, KeyError, TypeError):
                 continue  # being replaced, or not ours
-            alive = pid == self.pid or _alive(pid)
-            live += alive
+            running = pid == self.pid or alive(pid)
+            live += running
             for family, suffix, labels, value in samples:
                 kind = FAMILIES.get(family, ("", ""))[0]
-                if not kind or (kind == "gauge" and not alive):
+                if not kind or (kind == "gauge" and not running):
                     continue  # a family this version does not know, or a dead one's gauge
                 if family == "process_start_time_seconds":
                     started.append(value)
@@ -365,7 +365,8 @@ def _order(sample: Sample) -> tuple[Any, ...]:
     return (suffix != "_bucket", key, suffix)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process with this id runs (ours or another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

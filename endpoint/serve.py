@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -23,10 +24,12 @@ from fastapi import FastAPI
 
 from . import inline_http, serve_processes
 from .app import create_app
+from .metrics import alive
 from .settings import ServeSettings
 
 SETTINGS_ENV = "KENNISGRAAF_SERVE_SETTINGS_JSON"  # not a setting: how serve() passes them on
 METRICS_PREFIX = "kennisgraaf-metrics-"  # the temporary folder of --processes for /metrics
+OWNER = "owner.pid"  # in that folder: the process that made it
 
 
 def serve(settings: ServeSettings) -> int:
@@ -55,7 +58,9 @@ def serve(settings: ServeSettings) -> int:
     assert settings.update_token is None  # ServeSettings refuses more processes with writes
     with contextlib.ExitStack() as stack:
         if settings.metrics_dir is None:  # where the processes add up /metrics
+            remove_stale_metrics_folders()
             shared = stack.enter_context(tempfile.TemporaryDirectory(prefix=METRICS_PREFIX))
+            (Path(shared) / OWNER).write_text(str(os.getpid()))
             settings = settings.model_copy(update={"metrics_dir": Path(shared)})
         if serve_processes.available():  # a socket per process: connections spread over them
             return serve_processes.run(
@@ -69,6 +74,24 @@ def serve(settings: ServeSettings) -> int:
             **options,
         )
     return 0
+
+
+def remove_stale_metrics_folders(folder: Path | None = None) -> list[Path]:
+    """Removes the temporary metrics folders of ``serve --processes`` runs that were killed
+    before they could remove them (SIGKILL): those of this user whose owner process is gone.
+    Returns what it removed."""
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(METRICS_PREFIX + "*"):
+        try:
+            if path.stat().st_uid != os.getuid() or not path.is_dir():
+                continue
+            owner = int((path / OWNER).read_text())
+        except (OSError, ValueError):
+            continue  # not ours, not finished making, or not made by this version
+        if not alive(owner):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def app_from_environment() -> FastAPI:

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -28,6 +29,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from endpoint import metrics as metrics_module
+from endpoint import serve
 from endpoint.app import create_app
 from endpoint.metrics import FAMILIES, RequestMetrics, ServerMetrics
 from endpoint.serve import METRICS_PREFIX
@@ -263,6 +265,35 @@ def test_serve_with_processes_makes_its_metrics_folder_and_removes_it(built: Pat
     assert not any(d.exists() for d in made), "and removes it when it stops"
 
 
+def test_a_killed_servers_metrics_folder_is_removed_by_the_next(
+    built: Path, tmp_path: Path
+) -> None:
+    """``serve --processes`` killed with SIGKILL cannot remove its temporary folder; the next
+    one removes the folders whose owner is gone, and leaves those of running servers, other
+    folders and folders it cannot read."""
+    temp = Path(tempfile.gettempdir())
+    dead = 2**22 + 54321  # above any pid_max this machine hands out
+    while metrics_module.alive(dead):  # pragma: no cover - but be sure
+        dead += 1
+    stale = Path(tempfile.mkdtemp(prefix=METRICS_PREFIX, dir=temp))
+    (stale / serve.OWNER).write_text(str(dead))
+    (stale / "1234.json").write_text("{}")
+    running = Path(tempfile.mkdtemp(prefix=METRICS_PREFIX, dir=temp))
+    (running / serve.OWNER).write_text(str(os.getpid()))
+    unknown = Path(tempfile.mkdtemp(prefix=METRICS_PREFIX, dir=temp))  # no owner file
+    try:
+        with live_server(built, {"KENNISGRAAF_QUERY_WORKERS": "1"}, "--processes", "2") as url:
+            assert httpx.get(url + "/health").status_code == 200
+            assert not stale.exists()
+            assert running.exists() and unknown.exists()
+            owned = [d for d in temp.glob(METRICS_PREFIX + "*") if (d / serve.OWNER).is_file()]
+            assert len(owned) == 2  # the running one's and the new server's
+    finally:
+        for d in (stale, running, unknown):
+            shutil.rmtree(d, ignore_errors=True)
+    assert serve.remove_stale_metrics_folders(tmp_path) == []  # an empty folder: nothing
+
+
 def test_adding_up_keeps_dead_processes_counters_but_not_their_gauges(
     tmp_path: Path, mini_store: Path
 ) -> None:
@@ -270,7 +301,7 @@ def test_adding_up_keeps_dead_processes_counters_but_not_their_gauges(
     requests = RequestMetrics(None, ["doc"])  # type: ignore[arg-type]
     mine = ServerMetrics(requests, reader, object(), {}, tmp_path)
     dead = 2**22 + 12345  # above any pid_max this machine hands out
-    while metrics_module._alive(dead):  # pragma: no cover - but be sure
+    while metrics_module.alive(dead):  # pragma: no cover - but be sure
         dead += 1
     samples = [
         [
