@@ -33,6 +33,7 @@ from .release_opening import OpensReleaseInThread
 from .response_cache import ResponseCache
 from .search import search_router
 from .settings import ServeSettings
+from .sparql_fastpath import PATH as SPARQL_PATH
 from .sparql_fastpath import SparqlFastPath
 from .sparql_protocol import sparql_router
 from .store import NoRelease, ReleaseStore
@@ -47,6 +48,7 @@ class KennisgraafApp(FastAPI):
 
     front: ASGIApp | None = None
     inline: InlineAnswer | None = None  # answers without ASGI (``endpoint/inline_http.py``)
+    inline_paths: frozenset[str] = frozenset()  # ... requests for these paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.front is None:
@@ -129,4 +131,5 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     requests.areas = route_areas(app.routes)
     app.front = requests
     app.inline = requests.counted(fast.inline)
+    app.inline_paths = frozenset({SPARQL_PATH})
     return app

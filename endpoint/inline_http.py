@@ -12,7 +12,8 @@ the ASGI task starts as usual, with the body already read, so every request the 
 take is served exactly as by uvicorn.
 
 The app names its answerer as the attribute ``inline`` (``endpoint/app.py``:
-``SparqlFastPath.inline``, counted in ``/metrics``). It is not asked while the client is not
+``SparqlFastPath.inline``, counted in ``/metrics``) and the paths it answers as ``inline_paths``
+(requests for other paths start their ASGI task at once, as with uvicorn's protocol). It is not asked while the client is not
 reading what it was sent (the transport has paused writing): the app's answer then waits until it
 does, as uvicorn makes it wait, instead of answers to pipelined requests piling up unread in
 memory. It runs in the event loop between reads, so it must be quick and bounded: the fast path
@@ -46,13 +47,14 @@ Whole = tuple[int, Headers, bytes]  # a whole response: status, headers, body
 InlineAnswer = Callable[[str, str, bytes, Iterable[tuple[bytes, bytes]], bytes], Whole | None]
 
 
-def answerer(app: Any) -> InlineAnswer | None:
+def answerer(app: Any) -> tuple[InlineAnswer, frozenset[str] | None] | None:
     """The ``inline`` answerer of ``app`` or of an app it wraps (uvicorn's proxy-headers
-    middleware wraps ours), ``None`` when there is none."""
+    middleware wraps ours) and the paths it answers (its ``inline_paths``; ``None``: any),
+    ``None`` when there is none."""
     for _ in range(8):
         found = getattr(app, "inline", None)
         if found is not None:
-            return found
+            return found, getattr(app, "inline_paths", None)
         app = getattr(app, "app", None)
         if app is None:
             break
@@ -62,7 +64,9 @@ def answerer(app: Any) -> InlineAnswer | None:
 class InlineHttpProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._inline = answerer(self.app)
+        found = answerer(self.app)
+        self._inline: InlineAnswer | None = found[0] if found else None
+        self._paths: frozenset[str] | None = found[1] if found else None
         self._waiting: tuple[RequestResponseCycle, Any] | None = None
 
     def takes(self, cycle: RequestResponseCycle) -> bool:
@@ -70,6 +74,8 @@ class InlineHttpProtocol(HttpToolsProtocol):
         inline: a ``GET`` or ``POST`` whose whole body is small enough to wait for before
         anything is answered (a longer one would pause reading until the app reads it)."""
         scope = cycle.scope
+        if self._paths is not None and scope["path"] not in self._paths:
+            return False  # another path: nothing to ask, nothing to wait for
         if scope["method"] not in ("GET", "POST") or self.expect_100_continue:
             return False  # a client waiting for "100 Continue" sends no body before it
         length = None

@@ -48,11 +48,13 @@ class Server:
     def __init__(self, store: Path) -> None:
         self.app: FastAPI = create_app(ServeSettings(store=store))
         self.inline_answered: list[str] = []  # "METHOD path" of each
+        self.inline_asked: list[str] = []
         self.asgi_paths: list[str] = []
         answer = self.app.inline  # type: ignore[attr-defined]
         front = self.app.front  # type: ignore[attr-defined]
 
         def inline(method: str, path: str, *rest: Any) -> Any:
+            self.inline_asked.append(f"{method} {path}")
             made = answer(method, path, *rest)
             if made is not None:
                 self.inline_answered.append(f"{method} {path}")
@@ -97,6 +99,7 @@ class Server:
         self.thread.join(15)
 
     def clear(self) -> None:
+        self.inline_asked.clear()
         self.inline_answered.clear()
         self.asgi_paths.clear()
 
@@ -396,13 +399,32 @@ def test_a_defect_in_the_answerer_leaves_the_request_to_the_app(
     assert "the inline answer to POST /sparql failed" in caplog.text
 
 
+def test_requests_for_other_paths_never_wait_for_the_answerer(fresh: Server) -> None:
+    with httpx.Client(base_url=fresh.url) as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/doc/hub/pilothub-xr").status_code == 200
+        assert client.post("/store?default", content=b"", headers={}).status_code in (401, 403)
+        assert client.post("/sparql", data={"query": NOT_A_LOOKUP}).status_code == 200
+    assert fresh.inline_asked == ["POST /sparql"]  # only the path it answers
+    assert fresh.asgi_paths == ["GET /health", "GET /doc/hub/pilothub-xr"] + [
+        "POST /store",
+        "POST /sparql",
+    ]
+
+
 def test_takes_only_what_it_can_wait_for() -> None:
-    def takes(method: str, headers: list[tuple[bytes, bytes]], expect: bool = False) -> bool:
+    def takes(
+        method: str,
+        headers: list[tuple[bytes, bytes]],
+        expect: bool = False,
+        path: str = "/sparql",
+    ) -> bool:
         protocol = inline_http.InlineHttpProtocol.__new__(inline_http.InlineHttpProtocol)
         protocol.expect_100_continue = expect
+        protocol._paths = frozenset({"/sparql"})
 
         class Cycle:
-            scope = {"method": method, "headers": headers}
+            scope = {"method": method, "headers": headers, "path": path}
 
         return protocol.takes(Cycle())  # type: ignore[arg-type]
 
@@ -413,6 +435,7 @@ def test_takes_only_what_it_can_wait_for() -> None:
     assert not takes("POST", [(b"transfer-encoding", b"chunked"), *small])
     assert not takes("POST", small, expect=True)
     assert not takes("HEAD", []) and not takes("PUT", small) and not takes("DELETE", [])
+    assert not takes("GET", [], path="/doc/x") and not takes("POST", small, path="/store")
 
 
 def test_serve_uses_the_inline_protocol(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -427,12 +450,17 @@ def test_serve_uses_the_inline_protocol(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_the_answerer_is_found_behind_wrapping_middleware() -> None:
     class Inner:
         inline = staticmethod(lambda *a: None)
+        inline_paths = frozenset({"/sparql"})
+
+    class AnyPath:
+        inline = staticmethod(lambda *a: None)
 
     class Wrapper:
         def __init__(self, app: Any) -> None:
             self.app = app
 
-    assert inline_http.answerer(Wrapper(Wrapper(Inner()))) is Inner.inline
+    assert inline_http.answerer(Wrapper(Wrapper(Inner()))) == (Inner.inline, Inner.inline_paths)
+    assert inline_http.answerer(AnyPath()) == (AnyPath.inline, None)
     assert inline_http.answerer(Wrapper(object())) is None
 
 
