@@ -148,7 +148,7 @@ class SparqlFastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         seen = None
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope["path"] == PATH:  # most requests: at once
             seen = _examine(
                 scope["method"],
                 scope["path"],
