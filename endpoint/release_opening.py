@@ -28,9 +28,9 @@ class OpensReleaseInThread:
         self.reader = reader
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.reader.open_store() is None:
+        if scope["type"] == "http" and self.reader.needs_opening():
             try:
                 await run_in_threadpool(self.reader.store)
-            except Exception:  # no release, or a broken one: the app answers it its own way
+            except Exception:  # gone again, or broken: the app answers it its own way
                 log.debug("opening the current release failed", exc_info=True)
         await self.app(scope, receive, send)

@@ -57,6 +57,13 @@ class ReleaseStore:
             return opened[0]
         return None
 
+    def needs_opening(self) -> bool:
+        """Whether ``current`` points to a release that is not open yet (one ``readlink``;
+        ``False`` while there is no release at all: nothing to open)."""
+        target = self.current_target()
+        opened = self._opened
+        return target is not None and (opened is None or opened[1] != target)
+
     def _current(self) -> tuple[ox.Store, str]:
         """The store of the release ``current`` points to, and its name (one pair, even while
         another thread opens a newer release)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -20,17 +19,13 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
 
 from endpoint import inline_http, serve
-from endpoint.app import create_app
 from endpoint.settings import ServeSettings
-from tests.live_server import free_port
+from tests.inline_support import ENTITY, LOOKUP, Server
 from tests.sparql_support import mini_release
 from tests.test_metrics import parse, value
 
-ENTITY = "https://kennisgraaf.nl/id/hub/pilothub-xr"
-LOOKUP = f"SELECT ?p ?o WHERE {{ <{ENTITY}> ?p ?o }}"
 NOT_A_LOOKUP = f"SELECT ?p WHERE {{ <{ENTITY}> ?p ?o FILTER(isIRI(?o)) }}"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 FORMATS = [
@@ -41,77 +36,10 @@ FORMATS = [
 ]
 
 
-class Server:
-    """The real app under a real uvicorn with the inline protocol, in a thread; records which
-    requests the app's inline answerer answered and which reached the app over ASGI."""
-
-    def __init__(self, store: Path) -> None:
-        self.app: FastAPI = create_app(ServeSettings(store=store))
-        self.inline_answered: list[str] = []  # "METHOD path" of each
-        self.inline_asked: list[str] = []
-        self.asgi_paths: list[str] = []
-        answer = self.app.inline  # type: ignore[attr-defined]
-        front = self.app.front  # type: ignore[attr-defined]
-
-        def inline(method: str, path: str, *rest: Any) -> Any:
-            self.inline_asked.append(f"{method} {path}")
-            made = answer(method, path, *rest)
-            if made is not None:
-                self.inline_answered.append(f"{method} {path}")
-            return made
-
-        async def asgi(scope: Any, receive: Any, send: Any) -> None:
-            if scope["type"] == "http":
-                self.asgi_paths.append(f"{scope['method']} {scope['path']}")
-            await front(scope, receive, send)
-
-        self.app.inline = inline  # type: ignore[attr-defined]
-        self.app.front = asgi  # type: ignore[attr-defined]
-        self.port = free_port()
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=self.port,
-            http=inline_http.HTTP,
-            log_level="warning",
-            timeout_graceful_shutdown=5,
-            timeout_keep_alive=1,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert self.thread.is_alive(), "uvicorn stopped while starting"
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        # the release is opened by the first request (in a thread; lookups decline till then)
-        assert httpx.get(self.url + "/health").status_code == 200
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
-
-    def clear(self) -> None:
-        self.inline_asked.clear()
-        self.inline_answered.clear()
-        self.asgi_paths.clear()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = Server(mini_release(tmp_path_factory.mktemp("inline") / "store"))
-    running.start()
-    try:
+    with Server(mini_release(tmp_path_factory.mktemp("inline") / "store")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

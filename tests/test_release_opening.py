@@ -11,16 +11,18 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+import endpoint.release_opening
 from endpoint.app import create_app
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
+from tests.inline_support import LOOKUP, Server
 from tests.sparql_support import mini_release
-from tests.test_inline_http import LOOKUP, Server
 
 NEW_ID = "20991231T000000Z-switched"
 
@@ -90,14 +92,28 @@ def test_pages_after_a_switch_find_the_new_release_opened_in_a_thread(
     assert opened == [False]
 
 
+def test_without_a_release_nothing_is_handed_to_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed: list[object] = []
+    real = endpoint.release_opening.run_in_threadpool
+
+    async def recording(fn: Any, *args: Any) -> Any:
+        handed.append(fn)
+        return await real(fn, *args)
+
+    monkeypatch.setattr(endpoint.release_opening, "run_in_threadpool", recording)
+    settings = ServeSettings(store=tmp_path / "empty", query_workers=0)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health").status_code == 503  # the app's own answer
+        assert client.get("/doc/hub/pilothub-xr").status_code == 503
+    assert handed == []  # nothing to open: no thread for every request
+
+
 @pytest.fixture
 def server(root: Path) -> Iterator[Server]:
-    running = Server(root)
-    running.start()
-    try:
+    with Server(root) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_a_lookup_after_a_switch_waits_for_the_release_opened_in_a_thread(
