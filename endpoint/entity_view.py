@@ -2,10 +2,11 @@
 
 Where the data comes from: the thing's description (its triples, read by pattern, with the
 labels of what it links to, see :mod:`endpoint.rdf_document`); the links to it, read by pattern
-when there are at most :data:`INLINE_LIMIT` (else the counts per relation and each relation's
-subjects with SPARQL), named and ordered by the labels in the release's index
-(:mod:`endpoint.index_labels`); the related evidence, found among those links (else with one
-SPARQL query). Class and property names and the order of the groups come from the ontology and
+when there are at most :data:`INLINE_LIMIT`, else the counts per relation and the page's rows
+from the build's list in the release's index (:mod:`endpoint.incoming_index`), else (after a
+write) the counts per relation and each relation's subjects with SPARQL; named and ordered by
+the labels in the release's index (:mod:`endpoint.index_labels`); the related evidence, found
+among those links (else with one SPARQL query). Class and property names and the order of the groups come from the ontology and
 the shapes, read once per release (:mod:`endpoint.vocab_labels`)."""
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import pyoxigraph as ox
 from markupsafe import Markup
 
 from ontology.namespaces import STANDARD_PREFIXES, sparql_prologue
-from ontology.text import local_name
+from ontology.text import link_order, local_name
 
-from .index_labels import IndexLabels
+from .incoming_index import IndexedIncoming
+from .index_labels import IndexLabels, Labels
 from .literal_format import format_literal, format_money
 from .page_common import href
 from .rdf_document import Description
@@ -180,6 +182,7 @@ class EntityView:
         self.reader = reader
         self.base = base
         self.labels = labels
+        self.indexed = IndexedIncoming(reader)
         self.evidence_links = (*(base + x for x in EVIDENCE_LINKS), SUBJECT)
         self.evidence_kinds = tuple(ox.NamedNode(base + x) for x in EVIDENCE_KINDS)
         self.prologue = sparql_prologue(base)
@@ -412,8 +415,11 @@ class EntityView:
         page: int,
     ) -> tuple[list[IncomingGroup], int]:
         e = {E: ox.NamedNode(node)}
+        indexed = None if links is not None else self.indexed.counts(node)
         if links is not None:
             counts = {p: len(ss) for p, ss in links.items()}
+        elif indexed is not None:
+            counts = indexed
         else:
             counts = {
                 r["p"].value: int(r["n"].value)
@@ -439,7 +445,12 @@ class EntityView:
         out = []
         for p, n in counts.items():
             shown_page = page if p == in_prop else 1
-            if links is None:  # many: one relation at a time
+            listed = None
+            if indexed is not None:  # many, listed by the build: the page's rows only
+                listed = self._listed(node, p, (shown_page - 1) * PAGE_SIZE, vocab, lang)
+            if listed is not None:
+                by_p = listed
+            elif links is None:  # many: one relation at a time
                 subjects = self.reader.column(
                     self.prologue + INCOMING_WITH, {**e, PV: ox.NamedNode(p)}, "s"
                 )
@@ -473,17 +484,37 @@ class EntityView:
         labels = self.labels.of(named)
         chosen: dict[str, list[Any]] = {}
         for p, ss in links.items():
-            ranked = []
-            for s in ss:
-                if isinstance(s, ox.NamedNode):
-                    found = labels.get(s.value, {})
-                    key = next((found[k] for k in ("nl", "en", "") if k in found), s.value)
-                    ranked.append((key.lower(), s.value, s))
-                else:
-                    ranked.append(("\U0010ffff", "", s))
-            ranked.sort(key=lambda x: (x[0], x[1]))
+            ranked = sorted(
+                ss,
+                key=lambda s: (
+                    link_order(labels.get(s.value, {}), s.value)
+                    if isinstance(s, ox.NamedNode)
+                    else link_order({}, None)
+                ),
+            )
             start = offsets.get(p, 0)
-            chosen[p] = [s for _, _, s in ranked[start : start + PAGE_SIZE]]
+            chosen[p] = ranked[start : start + PAGE_SIZE]
+        return self._named(chosen, labels, vocab, lang)
+
+    def _listed(
+        self, node: str, p: str, start: int, vocab: Vocabulary, lang: str
+    ) -> dict[str, list[Shown]] | None:
+        """The page of ``p``'s subjects that starts at ``start``, from the build's list of the
+        links to ``node`` (``endpoint/incoming_index.py``), named as :meth:`_pages` names them;
+        ``None`` when the index cannot say after all."""
+        subjects = self.indexed.page(node, p, start, PAGE_SIZE)
+        if subjects is None:
+            return None
+        chosen = {p: [ox.NamedNode(s) if s is not None else None for s in subjects]}
+        return self._named(
+            chosen, self.labels.of(s for s in subjects if s is not None), vocab, lang
+        )
+
+    def _named(
+        self, chosen: Links, labels: Labels, vocab: Vocabulary, lang: str
+    ) -> dict[str, list[Shown]]:
+        """The things of ``chosen`` (per relation; a blank node, or ``None``, as "[…]") by their
+        ``labels``; a source reference by the label of its owner."""
         bare = [
             s.value
             for ss in chosen.values()

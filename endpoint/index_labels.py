@@ -25,15 +25,8 @@ import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES
 
-from .search_index_reader import (
-    NoIndex,
-    OpenIndex,
-    checked_once,
-    forget_index,
-    index_path,
-    reused_index,
-)
-from .store import NoRelease, ReleaseStore
+from .search_index_reader import OpenIndex, forget_index, index_as_built
+from .store import ReleaseStore
 
 LABEL_PREDICATES = (
     ox.NamedNode(STANDARD_PREFIXES["skos"] + "prefLabel"),
@@ -76,17 +69,9 @@ class IndexLabels:
         return out
 
     def _index(self) -> OpenIndex | None:
-        """This thread's connection to the index of the release being served (within
-        :meth:`ReleaseStore.pinned`, the pinned one's), or ``None`` when the labels must come
-        from the store (writes made, no usable index)."""
-        if self.reader.writes:
-            return None
-        try:
-            opened = reused_index(index_path(self.reader))  # a missing file: the store
-            usable = checked_once(opened, "labels", _has_iri_index)
-        except (NoRelease, NoIndex, OSError, sqlite3.Error):
-            return None
-        return opened if usable else None
+        """The index to read the labels from, ``None`` when they must come from the store
+        (writes made, no usable index)."""
+        return index_as_built(self.reader, "labels", _has_iri_index)
 
     def _from_store(self, iris: list[str]) -> Labels:
         out: Labels = {}

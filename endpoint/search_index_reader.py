@@ -37,7 +37,7 @@ from ontology.text import (
     words,
 )
 
-from .store import ReleaseStore
+from .store import NoRelease, ReleaseStore
 
 FILENAME = SEARCH_INDEX_FILE
 # pages of the index are read through a memory map (no read() per page; shared between processes)
@@ -399,6 +399,24 @@ def index_path(reader: ReleaseStore) -> Path:
     if release is None:  # pragma: no cover - store() sets it
         raise NoIndex("er is geen release; run 'kennisgraaf build'")
     return release / FILENAME
+
+
+def index_as_built(
+    reader: ReleaseStore, name: str, check: Callable[[sqlite3.Connection], bool]
+) -> OpenIndex | None:
+    """This thread's connection to the index of the release ``reader`` serves (within
+    :meth:`ReleaseStore.pinned`, the pinned one's), for what the index says of the release as
+    built: ``None`` after a write to the live store, without a usable index, and when ``check``
+    (asked once per thread and file, see :func:`checked_once`) says it lacks what the caller
+    reads; the caller then reads the store."""
+    if reader.writes:
+        return None
+    try:
+        opened = reused_index(index_path(reader))  # a missing file: the store
+        usable = checked_once(opened, name, check)
+    except (NoRelease, NoIndex, OSError, sqlite3.Error):
+        return None
+    return opened if usable else None
 
 
 def open_index(reader: ReleaseStore) -> SearchIndex:

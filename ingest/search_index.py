@@ -26,6 +26,9 @@ The class listings (``listed_class``, ``member``, ``listing``; read by
 incoming links, and per instance the name and description a class page shows for each language,
 chosen by the rules of ``endpoint.entry_labels.fetch_texts`` (so a page of 50 instances is one
 indexed read instead of some 300 reads from the store).
+
+The build adds, after this module, the links to the most linked-to things in the order of their
+pages (``incoming_count``, ``incoming``: ``ingest/incoming_index.py``).
 """
 
 from __future__ import annotations

@@ -101,3 +101,18 @@ def sort_name(names: dict[str, str], iri: str, lang: str, langs: tuple[str, ...]
     listings and the server's listings after a write (``endpoint/class_listing.py``) both sort
     by it."""
     return sort_key(pick_text(names, lang, langs) or local_name(iri))
+
+
+_LAST = "\U0010ffff"  # sorts after any name
+
+
+def link_order(names: dict[str, str], iri: str | None) -> tuple[str, str]:
+    """Where a thing that links to an entity stands in the entity page's list of links (by
+    relation): by its name in Dutch, else English, else without language (``names``: language,
+    ``""`` for none, -> label), else its IRI, case ignored; then by IRI; a blank node
+    (``iri`` ``None``) after all. The page (``endpoint/entity_view.py``) and the build's list of
+    the links to the most linked-to things (``ingest/incoming_index.py``) both sort by it."""
+    if iri is None:
+        return _LAST, ""
+    key = next((names[k] for k in ("nl", "en", "") if k in names), iri)
+    return key.lower(), iri

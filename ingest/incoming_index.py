@@ -1,0 +1,119 @@
+"""The links to the most linked-to things, in page order: written into the release's index.
+
+An entity page lists what links to it, per relation, 25 at a time by name
+(``endpoint/entity_view.py``). For a thing with a few hundred links that is one read by pattern;
+for one with thousands (a source that every statement cites: 21,000 links at 1M triples) the
+page read every subject of each relation, then the labels of all of them from the index, and
+sorted them, to show 25: about 300 ms a page, every page of the list again.
+
+So ``kennisgraaf build`` writes, into the release's ``search.sqlite``, for each IRI that has a
+page (under the base IRI) and more than ``MINIMUM`` links to it (distinct relation and subject;
+the candidates are the release's ``large_documents``, which hold every such IRI):
+
+- ``incoming_count (object, predicate, n)``: the number of things per relation;
+- ``incoming (object, predicate, place, subject)``: each of them at its place (from 0) in the
+  order of the page (:func:`ontology.text.link_order`: the name in Dutch, else English, else
+  without language, else the IRI, case ignored, then the IRI; blank nodes last, ``subject``
+  NULL), so that a page is one indexed read of 25 rows.
+
+The endpoint reads them while the store is as built (``endpoint/incoming_index.py``) and falls
+back to reading the store after a write, for an index without these tables, and for a thing
+that is not in them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ontology.text import link_order
+
+MINIMUM = 300  # as endpoint.entity_view.INLINE_LIMIT: above it a page reads these tables
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS incoming_count (
+    object TEXT NOT NULL, predicate TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (object, predicate)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS incoming (
+    object TEXT NOT NULL, predicate TEXT NOT NULL, place INTEGER NOT NULL, subject TEXT,
+    PRIMARY KEY (object, predicate, place)) WITHOUT ROWID;
+"""
+
+
+# per relation, the distinct IRIs that link to ?o (IRIs hold no spaces; "_" stands for any blank
+# node) and the number of distinct subjects: one row per relation, so that reading 21,000 links
+# makes no Python object per link
+LINKS = """
+SELECT ?o ?p (GROUP_CONCAT(DISTINCT IF(isIRI(?x), STR(?x), "_"); SEPARATOR=" ") AS ?iris)
+       (COUNT(DISTINCT ?x) AS ?n)
+WHERE { ?x ?p ?o } GROUP BY ?o ?p
+"""
+OBJECT = ox.Variable("o")
+
+Links = dict[str, list[str | None]]  # relation -> the IRIs that link with it, None: a blank node
+
+
+def links_to_many(
+    store: ox.Store, candidates: Iterable[str], base: str, minimum: int = MINIMUM
+) -> dict[str, Links]:
+    """The links to each of ``candidates`` that has a page (its IRI starts with ``base``) and
+    more than ``minimum`` links (distinct relation and subject, in any graph). One query each,
+    in Rust without the interpreter lock: the build runs this beside the search index."""
+    out: dict[str, Links] = {}
+    for iri in candidates:
+        if not iri.startswith(base):
+            continue  # a standard term (prov:Derivation, 64,500 links at 1M): no page
+        rows = store.query(
+            LINKS, use_default_graph_as_union=True, substitutions={OBJECT: ox.NamedNode(iri)}
+        )
+        assert isinstance(rows, ox.QuerySolutions)
+        links: Links = {}
+        for row in rows:
+            found = row["iris"].value.split(" ")
+            iris: list[str | None] = [x for x in found if x != "_"]
+            iris += [None] * (int(row["n"].value) - len(iris))  # the blank nodes
+            links[row["p"].value] = iris
+        if sum(map(len, links.values())) > minimum:
+            out[iri] = links
+    return out
+
+
+def write_incoming(path: Path, listed: dict[str, Links]) -> int:
+    """Adds the two tables to the index at ``path`` (which holds the labels: table ``entry``)
+    with the links of ``listed`` (:func:`links_to_many`); returns how many things they hold."""
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(SCHEMA)
+        places = _order(db) if listed else {}
+        blank = link_order({}, None)
+        for iri, links in listed.items():
+            for predicate, subjects in links.items():
+                ordered = sorted(
+                    subjects,
+                    key=lambda s: blank if s is None else places.get(s) or link_order({}, s),
+                )
+                db.execute(
+                    "INSERT INTO incoming_count VALUES (?, ?, ?)", (iri, predicate, len(ordered))
+                )
+                db.executemany(
+                    "INSERT INTO incoming VALUES (?, ?, ?, ?)",
+                    ((iri, predicate, place, s) for place, s in enumerate(ordered)),
+                )
+        db.commit()
+        return len(listed)
+    finally:
+        db.close()
+
+
+def _order(db: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """Where each labelled IRI stands in a list of links, by its labels in the index's ``entry``
+    table (as the pages read them: ``endpoint/index_labels.py``); read whole, once: the links
+    to the most linked-to things name most of the graph."""
+    out = {}
+    for iri, nl, en, other in db.execute("SELECT iri, label_nl, label_en, label_any FROM entry"):
+        names = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
+        out[iri] = link_order(names, iri)
+    return out

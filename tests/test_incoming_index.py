@@ -1,0 +1,270 @@
+"""The links to the most linked-to things, listed in page order by the build (ingest/incoming_index.py)
+and read by the entity pages (endpoint/incoming_index.py).
+
+The real data has no thing with more than a few hundred links, so this module builds data/
+through the real pipeline with the limits lowered to 100: the source "update pilothubs 2023"
+(277 links) is then listed. Its pages, read from the list, must be the pages read from the store
+(by pattern, and by SPARQL as after a write), byte for byte in the section of the links.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from endpoint import entity_view, incoming_index
+from endpoint.app import create_app
+from endpoint.settings import ServeSettings
+from endpoint.store import ReleaseStore
+from ingest import incoming_index as building
+from ingest import large_subjects, pipeline
+from ingest.settings import BuildSettings
+from ontology.text import link_order
+from tests.conftest import DATA
+from tests.sparql_support import TOKEN, update
+
+ID = "https://kennisgraaf.nl/id/"
+SOURCE = ID + "bron/update-pilothubs-2023"
+SOURCE_PAGE = "/doc/bron/update-pilothubs-2023"
+HUB = ID + "hub/pilothub-xr"
+PROV_ENTITY = "http://www.w3.org/ns/prov#entity"
+LOW = 100  # the limits of this module's build and pages
+
+
+@pytest.fixture(scope="module")
+def listed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store folder with a build of data/ whose limits are ``LOW``."""
+    root = tmp_path_factory.mktemp("listed") / "store"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(building, "MINIMUM", LOW)
+        mp.setattr(
+            pipeline,
+            "large_iris",
+            lambda store: (
+                large_subjects.large_subjects(store),
+                large_subjects.large_documents(store, LOW),
+            ),
+        )
+        pipeline.build(BuildSettings(data=DATA, store=root))
+    return root
+
+
+def index_of(root: Path) -> Path:
+    return (root / "current").resolve() / "search.sqlite"
+
+
+def copy_of(root: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "store"
+    shutil.copytree(root, target, symlinks=True)
+    return target
+
+
+@pytest.fixture
+def uses(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often the pages read the list, and ran SPARQL for the links of one relation."""
+    calls = {"list": 0, "sparql": 0}
+    page = incoming_index.IndexedIncoming.page
+    column = ReleaseStore.column
+
+    def listed(self: Any, *args: Any) -> Any:
+        calls["list"] += 1
+        return page(self, *args)
+
+    def sparql(self: Any, query: str, *args: Any) -> Any:
+        if query.endswith(entity_view.INCOMING_WITH):
+            calls["sparql"] += 1
+        return column(self, query, *args)
+
+    monkeypatch.setattr(incoming_index.IndexedIncoming, "page", listed)
+    monkeypatch.setattr(ReleaseStore, "column", sparql)
+    return calls
+
+
+def client(root: Path, **settings: Any) -> TestClient:
+    """The real app with both caches off: every request makes its page."""
+    return TestClient(
+        create_app(
+            ServeSettings(
+                store=root, query_workers=0, response_cache_mb=0, page_cache_mb=0, **settings
+            )
+        )
+    )
+
+
+def links_section(c: TestClient, path: str) -> str:
+    r = c.get(path, headers={"accept": "text/html"})
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    return str(BeautifulSoup(r.text, "html.parser").find("h2", id="inkomend").parent)
+
+
+def group_count(section: str, relation_anchor: str) -> int:
+    h3 = BeautifulSoup(section, "html.parser").find("h3", id=relation_anchor)
+    return int(h3.get_text().rsplit("(", 1)[1].rstrip(")"))
+
+
+# -- the build ------------------------------------------------------------------------------------
+
+
+def test_the_limits_agree() -> None:
+    # a page asks the list for a thing with more than INLINE_LIMIT links; the build lists every
+    # thing with more than MINIMUM, found among the large documents (more than DOCUMENT_LIMIT
+    # quads from and to it), which hold every thing with more than DOCUMENT_LIMIT links
+    assert entity_view.INLINE_LIMIT >= building.MINIMUM >= large_subjects.DOCUMENT_LIMIT
+
+
+def test_the_build_lists_the_links_of_each_relation_in_page_order(listed_store: Path) -> None:
+    store = ox.Store.read_only(str((listed_store / "current").resolve()))
+    expected: dict[str, list[str]] = {}
+    for q in store.quads_for_pattern(None, None, ox.NamedNode(SOURCE)):
+        subjects = expected.setdefault(q.predicate.value, [])
+        if q.subject.value not in subjects:
+            subjects.append(q.subject.value)
+    assert sum(map(len, expected.values())) > LOW
+    with sqlite3.connect(index_of(listed_store)) as db:
+        counts = dict(
+            db.execute("SELECT predicate, n FROM incoming_count WHERE object = ?", (SOURCE,))
+        )
+        assert counts == {p: len(ss) for p, ss in expected.items()}
+        labels = {
+            iri: {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
+            for iri, nl, en, other in db.execute(
+                "SELECT iri, label_nl, label_en, label_any FROM entry"
+            )
+        }
+        for p, subjects in expected.items():
+            rows = db.execute(
+                "SELECT place, subject FROM incoming WHERE object = ? AND predicate = ? "
+                "ORDER BY place",
+                (SOURCE, p),
+            ).fetchall()
+            assert [place for place, _ in rows] == list(range(len(subjects)))
+            listed = [s for _, s in rows]
+            assert listed == sorted(subjects, key=lambda s: link_order(labels.get(s, {}), s))
+        # a thing with fewer links is not listed
+        few = db.execute("SELECT count(*) FROM incoming_count WHERE object = ?", (HUB,))
+        assert few.fetchone()[0] == 0
+
+
+def test_the_list_orders_by_name_then_iri_with_blank_nodes_last(tmp_path: Path) -> None:
+    store = ox.Store()
+    target = ox.NamedNode("https://example.org/target")
+    p = ox.NamedNode("https://example.org/p")
+    names = {"b": "Beta", "a": "alfa", "c": None, "d": "Beta"}
+    for key in names:
+        s = ox.NamedNode(f"https://example.org/{key}")
+        store.add(ox.Quad(s, p, target))
+        store.add(ox.Quad(s, p, target, ox.NamedNode("https://example.org/g")))  # counted once
+    store.add(ox.Quad(ox.BlankNode(), p, target))
+    index = tmp_path / "search.sqlite"
+    with sqlite3.connect(index) as db:
+        db.execute("CREATE TABLE entry (iri, label_nl, label_en, label_any)")
+        db.executemany(
+            "INSERT INTO entry VALUES (?, ?, '', '')",
+            [(f"https://example.org/{k}", n) for k, n in names.items() if n],
+        )
+    base = "https://example.org/"
+    listed = building.links_to_many(store, [target.value, p.value], base, minimum=4)
+    assert list(listed) == [target.value]  # p has no links, target five (more than four)
+    assert building.links_to_many(store, [target.value], base, minimum=5) == {}
+    # an IRI outside the base has no page: not listed
+    assert building.links_to_many(store, [target.value], "https://example.com/", 4) == {}
+    assert building.write_incoming(index, listed) == 1
+    with sqlite3.connect(index) as db:
+        rows = db.execute("SELECT subject FROM incoming ORDER BY place").fetchall()
+        assert [r[0] for r in rows] == [
+            "https://example.org/a",  # alfa
+            "https://example.org/b",  # Beta, then by IRI
+            "https://example.org/d",
+            "https://example.org/c",  # no name: its IRI, which sorts after the names
+            None,  # a blank node
+        ]
+        assert db.execute("SELECT n FROM incoming_count").fetchall() == [(5,)]
+
+
+# -- the pages ------------------------------------------------------------------------------------
+
+PAGES = [
+    SOURCE_PAGE,
+    SOURCE_PAGE + "?lang=en",
+    SOURCE_PAGE + "?in=http%3A%2F%2Fwww.w3.org%2Fns%2Fprov%23entity&page=2",
+    SOURCE_PAGE + "?in=http%3A%2F%2Fwww.w3.org%2Fns%2Fprov%23entity&page=6",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_from_the_list_are_the_pages_read_from_the_store(
+    listed_store: Path, path: str, uses: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with client(listed_store) as c:
+        by_pattern = links_section(c, path)  # 277 links: at most INLINE_LIMIT, by pattern
+        assert uses == {"list": 0, "sparql": 0}
+        monkeypatch.setattr(entity_view, "INLINE_LIMIT", LOW)
+        listed = links_section(c, path)
+        assert uses["list"] > 0 and uses["sparql"] == 0, uses
+        monkeypatch.setattr(incoming_index.IndexedIncoming, "counts", lambda self, iri: None)
+        by_sparql = links_section(c, path)
+        assert uses["sparql"] > 0, uses
+    assert listed == by_pattern
+    assert by_sparql == by_pattern
+
+
+def test_after_a_write_the_links_are_read_from_the_store(
+    listed_store: Path, tmp_path: Path, uses: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_of(listed_store, tmp_path)
+    monkeypatch.setattr(entity_view, "INLINE_LIMIT", LOW)
+    with client(root, update_token=TOKEN) as c:
+        before = group_count(links_section(c, SOURCE_PAGE), "in-entity")
+        assert uses["list"] > 0 and uses["sparql"] == 0
+        update(
+            c,
+            "INSERT DATA { GRAPH <https://kennisgraaf.nl/graph/test> { "
+            f"<{ID}bronvermelding/nieuw> <{PROV_ENTITY}> <{SOURCE}> }} }}",
+        )
+        after = links_section(c, SOURCE_PAGE)
+        assert uses["sparql"] > 0, "after the write the page reads the store"
+        assert group_count(after, "in-entity") == before + 1
+
+
+@pytest.mark.parametrize("damage", ["no tables", "no index file"])
+def test_without_the_list_the_links_are_read_from_the_store(
+    listed_store: Path,
+    tmp_path: Path,
+    damage: str,
+    uses: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with client(listed_store) as c:
+        expected = links_section(c, PAGES[2])
+    root = copy_of(listed_store, tmp_path)
+    if damage == "no index file":
+        index_of(root).unlink()
+    else:  # as a release built before the list
+        with sqlite3.connect(index_of(root)) as db:
+            db.execute("DROP TABLE incoming")
+    monkeypatch.setattr(entity_view, "INLINE_LIMIT", LOW)
+    uses.update(list=0, sparql=0)
+    with client(root) as c:
+        got = links_section(c, PAGES[2])
+    assert uses == {"list": 0, "sparql": uses["sparql"]} and uses["sparql"] > 0
+    if damage == "no tables":  # the labels still come from the index: the same page
+        assert got == expected
+
+
+def test_the_list_is_read_from_the_release_being_served(listed_store: Path) -> None:
+    reader = ReleaseStore(listed_store)
+    listed = incoming_index.IndexedIncoming(reader)
+    counts = listed.counts(SOURCE)
+    assert counts is not None and counts[PROV_ENTITY] > LOW
+    first = listed.page(SOURCE, PROV_ENTITY, 0, 3)
+    assert first is not None and len(first) == 3
+    assert listed.page(SOURCE, PROV_ENTITY, counts[PROV_ENTITY] - 1, 3) is not None
+    assert listed.page(SOURCE, PROV_ENTITY, counts[PROV_ENTITY], 3) == []
+    assert listed.counts(HUB) is None  # not listed: the page reads the store
