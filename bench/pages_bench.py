@@ -14,7 +14,12 @@ its search index) and loaded with ``oxigraph load`` (the same quads, from ``Stor
 * **class**: pages of the instance lists of every class (``GET /klasse?iri=…&page=N``);
 * **search**: ``GET /search?q=…`` for words of the synthetic labels (HTML);
 * **describe** (Oxigraph): ``GET /query?query=DESCRIBE <iri>`` with ``Accept: text/turtle``
-  for the same entities as the entity mix: the reference that issue 4 compares against.
+  for the same entities as the entity mix: the reference that issue 4 compares against;
+* **crowded**: the HTML pages of the most linked-to entities (more than 300 links each, listed
+  by the build in the release's index: ``ingest/incoming_index.py``), each first page and one
+  page deep in its largest list of links (``?in=…&page=N``), next to Oxigraph's DESCRIBE of the
+  same entities (**describe-crowded**; a DESCRIBE holds the entity's own triples only, not the
+  thousands of links to it, so this reference does less than the page).
 
 Kennisgraaf runs twice: as ``kennisgraaf serve`` starts by default (its response and page caches
 on, so after the first pass through the few hundred paths every answer comes from memory, as on
@@ -69,6 +74,8 @@ from endpoint.index_labels import IRI_INDEX
 
 DEFAULT_SIZES = "1M"
 ENTITIES = 300
+CROWDED = 40  # most linked-to entities in the crowded mix
+LINK_PAGE = 25  # links per relation on an entity page (endpoint.entity_view.PAGE_SIZE)
 TARGET = 0.3
 TARGET_CLIENTS = 8
 
@@ -127,9 +134,12 @@ def _index_is_current(release: Path) -> bool:
                 "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (IRI_INDEX,)
             ).fetchone()
             columns = {r[1] for r in db.execute("PRAGMA table_info(member)")}
+            listed = db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'incoming'"
+            ).fetchone()[0]
     except sqlite3.Error:
         return False
-    return found is not None and set(SHOWN) <= columns
+    return found is not None and set(SHOWN) <= columns and listed == 1
 
 
 def prepare(n: int, folder: Path, env: dict[str, str]) -> dict[str, Any]:
@@ -197,15 +207,39 @@ def make_mixes(release: str) -> dict[str, list[str]]:
         {w.lower() for r in select(WORD_QUERY) for w in r["l"].value.split() if len(w) > 3}
     )
     search = [f"/search?{urllib.parse.urlencode({'q': w})}" for w in rnd.sample(words, 100)]
-    describe = [
-        "/query?" + urllib.parse.urlencode({"query": f"DESCRIBE <{iri}>"}) for iri in chosen
-    ]
+    crowded = _crowded(Path(release).absolute(), rnd)
     return {
         "entity": [_path(i) for i in chosen],
         "class": class_paths,
         "search": search,
-        "describe": describe,
+        "describe": [_describe(iri) for iri in chosen],
+        "crowded": [p for _iri, p in crowded],
+        "describe-crowded": [_describe(iri) for iri, _p in crowded],
     }
+
+
+def _describe(iri: str) -> str:
+    return "/query?" + urllib.parse.urlencode({"query": f"DESCRIBE <{iri}>"})
+
+
+def _crowded(release: Path, rnd: random.Random) -> list[tuple[str, str]]:
+    """(IRI, page) for the ``CROWDED`` entities with the most links to them: their first page
+    and one random page of their largest relation, from the build's list in the index."""
+    with sqlite3.connect(f"{(release / 'search.sqlite').as_uri()}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT object, predicate, n FROM incoming_count WHERE object LIKE ? "
+            "ORDER BY n DESC, object, predicate",
+            ("https://kennisgraaf.nl/id/%",),
+        ).fetchall()
+    largest: dict[str, tuple[str, int]] = {}
+    for iri, predicate, n in rows:
+        largest.setdefault(iri, (predicate, n))
+    out = []
+    for iri, (predicate, n) in list(largest.items())[:CROWDED]:
+        page = rnd.randint(2, max(2, -(-n // LINK_PAGE)))
+        query = urllib.parse.urlencode({"in": predicate, "page": page})
+        out += [(iri, _path(iri)), (iri, f"{_path(iri)}?{query}")]
+    return out
 
 
 def _check(base: str, paths: list[str], accept: str) -> list[str]:
@@ -255,8 +289,8 @@ def bench_size(
     folder, _generated, _gen_s = data_folder(n)
     stores = prepare(n, folder, env)
     mixes = make_mixes(stores["release"])
-    ours = {m: (mixes[m], "text/html") for m in ("entity", "class", "search")}
-    theirs = {"describe": (mixes["describe"], "text/turtle")}
+    ours = {m: (mixes[m], "text/html") for m in ("entity", "class", "search", "crowded")}
+    theirs = {m: (mixes[m], "text/turtle") for m in ("describe", "describe-crowded")}
     kennisgraaf = Server(
         "kennisgraaf",
         "Kennisgraaf",
@@ -336,10 +370,10 @@ def markdown(result: dict[str, Any]) -> str:
             "| caches off req/s | p50 ms | Oxigraph DESCRIBE req/s | ratio | ratio, caches off |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        for mix in ("entity", "class", "search"):
-            for cell in size["servers"]["kennisgraaf"]["mixes"][mix]["cells"]:
+        for mix in ("entity", "class", "search", "crowded"):
+            for cell in size["servers"]["kennisgraaf"]["mixes"].get(mix, {}).get("cells", []):
                 c = cell["clients"]
-                ref = _rps(size, "oxigraph", "describe", c)
+                ref = _rps(size, "oxigraph", REFERENCE.get(mix, "describe"), c)
                 off = _cell(size, "kennisgraaf-rendered", mix, c)
                 r = f"{cell['requests_per_s'] / ref:.2f}×" if ref else "–"
                 r_off = f"{off['requests_per_s'] / ref:.2f}×" if ref and off else "–"
@@ -365,6 +399,9 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+REFERENCE = {"crowded": "describe-crowded"}  # Oxigraph's mix for each of ours (else describe)
+
+
 def verdicts(result: dict[str, Any]) -> list[str]:
     out = []
     for size in result["sizes"]:
@@ -380,6 +417,15 @@ def verdicts(result: dict[str, Any]) -> list[str]:
                     f"{size['label']} {mix} at {TARGET_CLIENTS} clients: {r:.2f}× Oxigraph's "
                     f"DESCRIBE ({verdict} the target {TARGET}×){rendered}"
                 )
+        crowded_ref = _rps(size, "oxigraph", "describe-crowded", TARGET_CLIENTS)
+        crowded = _cell(size, "kennisgraaf-rendered", "crowded", TARGET_CLIENTS)
+        if crowded_ref and crowded:
+            out.append(
+                f"{size['label']} crowded at {TARGET_CLIENTS} clients, caches off: "
+                f"{crowded['requests_per_s']:.0f} pages/s, p50 {crowded['p50_ms']} ms, "
+                f"{crowded['requests_per_s'] / crowded_ref:.2f}× Oxigraph's DESCRIBE of the "
+                "same entities"
+            )
     return out
 
 

@@ -257,8 +257,11 @@ class EntityView:
         )
         groups = self._groups(own, children, d, vocab, classes, lang)
         sources = self._sources(own, children, d, vocab, lang)
-        links = self._links_to(node)
-        incoming, total = self._incoming(node, links, vocab, lang, in_prop, page)
+        # the build's list of the links to a much linked-to thing, else read them (at most
+        # INLINE_LIMIT: reading that many before giving up costs 3 ms, the listed page 4)
+        indexed = self.indexed.counts(node)
+        links = self._links_to(node) if indexed is None else None
+        incoming, total = self._incoming(node, links, indexed, vocab, lang, in_prop, page)
         evidence = self._evidence(node, links, vocab, lang)
         owl = P["owl"]
         is_class = bool(types & {owl + "Class", P["rdfs"] + "Class"})
@@ -409,13 +412,16 @@ class EntityView:
         self,
         node: str,
         links: Links | None,
+        indexed: dict[str, int] | None,
         vocab: Vocabulary,
         lang: str,
         in_prop: str | None,
         page: int,
     ) -> tuple[list[IncomingGroup], int]:
+        """The groups of links to ``node`` shown on the page, and their total: from ``links``
+        (read by pattern), else from the build's list whose counts are ``indexed``, else with
+        SPARQL."""
         e = {E: ox.NamedNode(node)}
-        indexed = None if links is not None else self.indexed.counts(node)
         if links is not None:
             counts = {p: len(ss) for p, ss in links.items()}
         elif indexed is not None:

@@ -203,23 +203,41 @@ def test_pages_from_the_list_are_the_pages_read_from_the_store(
     listed_store: Path, path: str, uses: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with client(listed_store) as c:
-        by_pattern = links_section(c, path)  # 277 links: at most INLINE_LIMIT, by pattern
-        assert uses == {"list": 0, "sparql": 0}
-        monkeypatch.setattr(entity_view, "INLINE_LIMIT", LOW)
-        listed = links_section(c, path)
+        listed = links_section(c, path)  # listed by this build: the list is read first
         assert uses["list"] > 0 and uses["sparql"] == 0, uses
+        # as for a thing the build did not list: 277 links, at most INLINE_LIMIT, by pattern
         monkeypatch.setattr(incoming_index.IndexedIncoming, "counts", lambda self, iri: None)
+        uses.update(list=0)
+        by_pattern = links_section(c, path)
+        assert uses == {"list": 0, "sparql": 0}
+        monkeypatch.setattr(entity_view, "INLINE_LIMIT", LOW)  # more: by SPARQL
         by_sparql = links_section(c, path)
-        assert uses["sparql"] > 0, uses
+        assert uses["list"] == 0 and uses["sparql"] > 0, uses
     assert listed == by_pattern
     assert by_sparql == by_pattern
+
+
+def test_a_listed_thing_is_not_read_from_the_store(
+    listed_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[Any] = []
+    quads = ReleaseStore.quads
+
+    def counted(self: Any, s: Any = None, p: Any = None, o: Any = None) -> Any:
+        if s is None and p is None and o == ox.NamedNode(SOURCE):
+            read.append(o)
+        return quads(self, s, p, o)
+
+    monkeypatch.setattr(ReleaseStore, "quads", counted)
+    with client(listed_store) as c:
+        assert group_count(links_section(c, SOURCE_PAGE), "in-entity") > LOW
+    assert read == [], "the links to a listed thing come from the list only"
 
 
 def test_after_a_write_the_links_are_read_from_the_store(
     listed_store: Path, tmp_path: Path, uses: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = copy_of(listed_store, tmp_path)
-    monkeypatch.setattr(entity_view, "INLINE_LIMIT", LOW)
     with client(root, update_token=TOKEN) as c:
         before = group_count(links_section(c, SOURCE_PAGE), "in-entity")
         assert uses["list"] > 0 and uses["sparql"] == 0
@@ -228,8 +246,9 @@ def test_after_a_write_the_links_are_read_from_the_store(
             "INSERT DATA { GRAPH <https://kennisgraaf.nl/graph/test> { "
             f"<{ID}bronvermelding/nieuw> <{PROV_ENTITY}> <{SOURCE}> }} }}",
         )
+        listed = uses["list"]
         after = links_section(c, SOURCE_PAGE)
-        assert uses["sparql"] > 0, "after the write the page reads the store"
+        assert uses["list"] == listed, "after the write the page reads the store"
         assert group_count(after, "in-entity") == before + 1
 
 
