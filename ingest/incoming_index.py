@@ -31,7 +31,9 @@ import pyoxigraph as ox
 
 from ontology.text import link_order
 
-MINIMUM = 300  # as endpoint.entity_view.INLINE_LIMIT: above it a page reads these tables
+# at most endpoint.entity_view.INLINE_LIMIT, above which a page of a thing not listed here reads
+# its links with SPARQL (a page reads these tables first, for whatever they list)
+MINIMUM = 300
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS incoming_count (

@@ -113,9 +113,10 @@ def group_count(section: str, relation_anchor: str) -> int:
 
 
 def test_the_limits_agree() -> None:
-    # a page asks the list for a thing with more than INLINE_LIMIT links; the build lists every
-    # thing with more than MINIMUM, found among the large documents (more than DOCUMENT_LIMIT
-    # quads from and to it), which hold every thing with more than DOCUMENT_LIMIT links
+    # every thing with more than INLINE_LIMIT links (whose page would otherwise read them with
+    # SPARQL) is listed: the build lists every thing with more than MINIMUM, found among the
+    # large documents (more than DOCUMENT_LIMIT quads from and to it), which hold every thing
+    # with more than DOCUMENT_LIMIT links
     assert entity_view.INLINE_LIMIT >= building.MINIMUM >= large_subjects.DOCUMENT_LIMIT
 
 
