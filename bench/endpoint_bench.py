@@ -176,6 +176,19 @@ class Server:
     env: dict[str, str]
 
 
+def kennisgraaf_server(store: str, processes: int, env: dict[str, str]) -> Server:
+    """``kennisgraaf serve`` on the store folder ``store`` (also for ``bench/pages_bench.py``)."""
+    command = [str(BIN / "kennisgraaf"), "serve", "--store", store, "--host", HOST]
+    command += ["--port", "{port}", "--processes", str(processes)]
+    return Server("kennisgraaf", "Kennisgraaf", command, "/sparql", env)
+
+
+def oxigraph_server(location: str, env: dict[str, str]) -> Server:
+    """Oxigraph's own server on ``location``, the default graph the union of all graphs."""
+    command = [_oxigraph(), "serve", "--location", location, "--bind", f"{HOST}:{{port}}"]
+    return Server("oxigraph", "Oxigraph", [*command, "--union-default-graph"], "/query", env)
+
+
 # --- setup ----------------------------------------------------------------------------------
 
 
@@ -568,39 +581,8 @@ def bench_size(
     expected = {mix: f["rows"] for mix, f in floors.items()}
     port_env = dict(env)
     servers = [
-        Server(
-            "kennisgraaf",
-            "Kennisgraaf",
-            [
-                str(BIN / "kennisgraaf"),
-                "serve",
-                "--store",
-                str(ROOT / stores["kennisgraaf_store"]),
-                "--host",
-                HOST,
-                "--port",
-                "{port}",
-                "--processes",
-                str(processes),
-            ],
-            "/sparql",
-            port_env,
-        ),
-        Server(
-            "oxigraph",
-            "Oxigraph",
-            [
-                _oxigraph(),
-                "serve",
-                "--location",
-                str(ROOT / stores["oxigraph_store"]),
-                "--bind",
-                f"{HOST}:{{port}}",
-                "--union-default-graph",
-            ],
-            "/query",
-            env,
-        ),
+        kennisgraaf_server(str(ROOT / stores["kennisgraaf_store"]), processes, port_env),
+        oxigraph_server(str(ROOT / stores["oxigraph_store"]), env),
     ]
     if ceiling:
         servers.append(

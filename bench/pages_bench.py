@@ -64,8 +64,10 @@ from bench.endpoint_bench import (
     _run,
     _wrk_version,
     add_load_args,
+    kennisgraaf_server,
     load_args,
     measure,
+    oxigraph_server,
     start,
 )
 from bench.process_memory import memory_table
@@ -291,39 +293,8 @@ def bench_size(
     mixes = make_mixes(stores["release"])
     ours = {m: (mixes[m], "text/html") for m in ("entity", "class", "search", "crowded")}
     theirs = {m: (mixes[m], "text/turtle") for m in ("describe", "describe-crowded")}
-    kennisgraaf = Server(
-        "kennisgraaf",
-        "Kennisgraaf",
-        [
-            str(BIN / "kennisgraaf"),
-            "serve",
-            "--store",
-            stores["kennisgraaf_store"],
-            "--host",
-            HOST,
-            "--port",
-            "{port}",
-            "--processes",
-            str(processes),
-        ],
-        "/sparql",
-        env,
-    )
-    oxigraph = Server(
-        "oxigraph",
-        "Oxigraph",
-        [
-            _oxigraph(),
-            "serve",
-            "--location",
-            stores["oxigraph_store"],
-            "--bind",
-            f"{HOST}:{{port}}",
-            "--union-default-graph",
-        ],
-        "/query",
-        env,
-    )
+    kennisgraaf = kennisgraaf_server(stores["kennisgraaf_store"], processes, env)
+    oxigraph = oxigraph_server(stores["oxigraph_store"], env)
     # the same server with both caches off: every request renders its page
     rendering = Server(
         "kennisgraaf-rendered",
