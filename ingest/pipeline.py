@@ -467,7 +467,10 @@ def _incoming_index(build_dir: Path, linked: dict[str, Links], progress: Progres
     from .search_index import FILENAME
 
     written = incoming_index.write_incoming(build_dir / FILENAME, linked)
-    progress(f"links naar de {written} meest gelinkte dingen op volgorde gezet")
+    progress(
+        f"links op volgorde gezet voor {written} dingen met meer dan "
+        f"{incoming_index.MINIMUM} links ernaartoe"
+    )
 
 
 def _search_index(store: ox.Store, build_dir: Path, base: str, progress: Progress) -> None:
