@@ -137,7 +137,7 @@ def _index_is_current(release: Path) -> bool:
             ).fetchone()
             columns = {r[1] for r in db.execute("PRAGMA table_info(member)")}
             listed = db.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'incoming'"
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'incoming_list'"
             ).fetchone()[0]
     except sqlite3.Error:
         return False
@@ -229,7 +229,7 @@ def _crowded(release: Path, rnd: random.Random) -> list[tuple[str, str]]:
     and one random page of their largest relation, from the build's list in the index."""
     with sqlite3.connect(f"{(release / 'search.sqlite').as_uri()}?mode=ro", uri=True) as db:
         rows = db.execute(
-            "SELECT object, predicate, n FROM incoming_count WHERE object LIKE ? "
+            "SELECT object, predicate, n FROM incoming_list WHERE object LIKE ? "
             "ORDER BY n DESC, object, predicate",
             ("https://kennisgraaf.nl/id/%",),
         ).fetchall()

@@ -2,7 +2,7 @@
 
 ``kennisgraaf build`` lists, for each thing with more than a few hundred links to it, the things
 that link to it in the order of its page (``ingest/incoming_index.py``: tables
-``incoming_count`` and ``incoming``). An entity page of such a thing reads its counts and the 25
+``incoming_list`` and ``incoming``). An entity page of such a thing reads its counts and the 25
 links of each relation it shows from there, instead of every link and every label (a source with
 21,000 links at 1M triples: a few milliseconds against 300).
 
@@ -33,7 +33,7 @@ class IndexedIncoming:
             return None
         try:
             rows = opened.db.execute(
-                "SELECT predicate, n FROM incoming_count WHERE object = ?", (iri,)
+                "SELECT predicate, n FROM incoming_list WHERE object = ?", (iri,)
             ).fetchall()
         except sqlite3.Error:
             forget_index(opened)
@@ -49,7 +49,8 @@ class IndexedIncoming:
             return None
         try:
             rows = opened.db.execute(
-                "SELECT subject FROM incoming WHERE object = ? AND predicate = ? "
+                "SELECT subject FROM incoming WHERE list = "
+                "(SELECT id FROM incoming_list WHERE object = ? AND predicate = ?) "
                 "AND place >= ? AND place < ? ORDER BY place",
                 (iri, predicate, start, start + size),
             ).fetchall()
@@ -65,4 +66,4 @@ class IndexedIncoming:
 def _has_tables(db: sqlite3.Connection) -> bool:
     """Whether the index has the two tables (one built before them has not)."""
     sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)"
-    return db.execute(sql, ("incoming", "incoming_count")).fetchone()[0] == 2
+    return db.execute(sql, ("incoming", "incoming_list")).fetchone()[0] == 2

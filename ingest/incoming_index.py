@@ -10,11 +10,13 @@ So ``kennisgraaf build`` writes, into the release's ``search.sqlite``, for each 
 page (under the base IRI) and more than ``MINIMUM`` links to it (distinct relation and subject;
 the candidates are the release's ``large_documents``, which hold every such IRI):
 
-- ``incoming_count (object, predicate, n)``: the number of things per relation;
-- ``incoming (object, predicate, place, subject)``: each of them at its place (from 0) in the
-  order of the page (:func:`ontology.text.link_order`: the name in Dutch, else English, else
-  without language, else the IRI, case ignored, then the IRI; blank nodes last, ``subject``
-  NULL), so that a page is one indexed read of 25 rows.
+- ``incoming_list (id, object, predicate, n)``: one list per thing and relation, with the
+  number of things in it;
+- ``incoming (list, place, subject)``: each of them at its place (from 0) in the order of the
+  page (:func:`ontology.text.link_order`: the name in Dutch, else English, else without
+  language, else the IRI, case ignored, then the IRI; blank nodes last, ``subject`` NULL), so
+  that a page is one indexed read of 25 rows (the thing and relation by number: 361,000 rows at
+  1M triples take about 20 MB instead of 50).
 
 The endpoint reads them while the store is as built (``endpoint/incoming_index.py``) and falls
 back to reading the store after a write, for an index without these tables, and for a thing
@@ -36,12 +38,12 @@ from ontology.text import link_order
 MINIMUM = 300
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS incoming_count (
-    object TEXT NOT NULL, predicate TEXT NOT NULL, n INTEGER NOT NULL,
-    PRIMARY KEY (object, predicate)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS incoming (
-    object TEXT NOT NULL, predicate TEXT NOT NULL, place INTEGER NOT NULL, subject TEXT,
-    PRIMARY KEY (object, predicate, place)) WITHOUT ROWID;
+CREATE TABLE incoming_list (
+    id INTEGER PRIMARY KEY, object TEXT NOT NULL, predicate TEXT NOT NULL, n INTEGER NOT NULL,
+    UNIQUE (object, predicate));
+CREATE TABLE incoming (
+    list INTEGER NOT NULL, place INTEGER NOT NULL, subject TEXT,
+    PRIMARY KEY (list, place)) WITHOUT ROWID;
 """
 
 
@@ -97,12 +99,13 @@ def write_incoming(path: Path, listed: dict[str, Links]) -> int:
                     subjects,
                     key=lambda s: blank if s is None else places.get(s) or link_order({}, s),
                 )
-                db.execute(
-                    "INSERT INTO incoming_count VALUES (?, ?, ?)", (iri, predicate, len(ordered))
+                made = db.execute(
+                    "INSERT INTO incoming_list (object, predicate, n) VALUES (?, ?, ?)",
+                    (iri, predicate, len(ordered)),
                 )
                 db.executemany(
-                    "INSERT INTO incoming VALUES (?, ?, ?, ?)",
-                    ((iri, predicate, place, s) for place, s in enumerate(ordered)),
+                    "INSERT INTO incoming VALUES (?, ?, ?)",
+                    ((made.lastrowid, place, s) for place, s in enumerate(ordered)),
                 )
         db.commit()
         return len(listed)

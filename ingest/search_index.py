@@ -28,7 +28,7 @@ chosen by the rules of ``endpoint.entry_labels.fetch_texts`` (so a page of 50 in
 indexed read instead of some 300 reads from the store).
 
 The build adds, after this module, the links to the most linked-to things in the order of their
-pages (``incoming_count``, ``incoming``: ``ingest/incoming_index.py``).
+pages (``incoming_list``, ``incoming``: ``ingest/incoming_index.py``).
 """
 
 from __future__ import annotations

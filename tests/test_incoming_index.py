@@ -130,7 +130,7 @@ def test_the_build_lists_the_links_of_each_relation_in_page_order(listed_store: 
     assert sum(map(len, expected.values())) > LOW
     with sqlite3.connect(index_of(listed_store)) as db:
         counts = dict(
-            db.execute("SELECT predicate, n FROM incoming_count WHERE object = ?", (SOURCE,))
+            db.execute("SELECT predicate, n FROM incoming_list WHERE object = ?", (SOURCE,))
         )
         assert counts == {p: len(ss) for p, ss in expected.items()}
         labels = {
@@ -141,15 +141,15 @@ def test_the_build_lists_the_links_of_each_relation_in_page_order(listed_store: 
         }
         for p, subjects in expected.items():
             rows = db.execute(
-                "SELECT place, subject FROM incoming WHERE object = ? AND predicate = ? "
-                "ORDER BY place",
+                "SELECT place, subject FROM incoming JOIN incoming_list ON list = id "
+                "WHERE object = ? AND predicate = ? ORDER BY place",
                 (SOURCE, p),
             ).fetchall()
             assert [place for place, _ in rows] == list(range(len(subjects)))
             listed = [s for _, s in rows]
             assert listed == sorted(subjects, key=lambda s: link_order(labels.get(s, {}), s))
         # a thing with fewer links is not listed
-        few = db.execute("SELECT count(*) FROM incoming_count WHERE object = ?", (HUB,))
+        few = db.execute("SELECT count(*) FROM incoming_list WHERE object = ?", (HUB,))
         assert few.fetchone()[0] == 0
 
 
@@ -186,7 +186,7 @@ def test_the_list_orders_by_name_then_iri_with_blank_nodes_last(tmp_path: Path) 
             "https://example.org/c",  # no name: its IRI, which sorts after the names
             None,  # a blank node
         ]
-        assert db.execute("SELECT n FROM incoming_count").fetchall() == [(5,)]
+        assert db.execute("SELECT n FROM incoming_list").fetchall() == [(5,)]
 
 
 # -- the pages ------------------------------------------------------------------------------------
