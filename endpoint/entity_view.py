@@ -1,12 +1,13 @@
 """The HTML entity page's content: one thing, its properties grouped for people, the links to it.
 
 Where the data comes from: the thing's description (its triples, read by pattern, with the
-labels of what it links to, see :mod:`endpoint.rdf_document`); the links to it, read by pattern
-when there are at most :data:`INLINE_LIMIT`, else the counts per relation and the page's rows
-from the build's list in the release's index (:mod:`endpoint.incoming_index`), else (after a
-write) the counts per relation and each relation's subjects with SPARQL; named and ordered by
-the labels in the release's index (:mod:`endpoint.index_labels`); the related evidence, found
-among those links (else with one SPARQL query). Class and property names and the order of the groups come from the ontology and
+labels of what it links to, see :mod:`endpoint.rdf_document`); the links to it: for a thing
+with hundreds of them, the counts per relation and the page's rows from the build's list in the
+release's index (:mod:`endpoint.incoming_index`), else read by pattern when there are at most
+:data:`INLINE_LIMIT`, else (after a write) the counts per relation and each relation's subjects
+with SPARQL; named and ordered by the labels in the release's index
+(:mod:`endpoint.index_labels`); the related evidence, found among those links (else with one
+SPARQL query). Class and property names and the order of the groups come from the ontology and
 the shapes, read once per release (:mod:`endpoint.vocab_labels`)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The links to the most linked-to things, listed in page order by the build (ingest/incoming_index.py)
-and read by the entity pages (endpoint/incoming_index.py).
+"""The links to the most linked-to things, listed in page order by the build
+(ingest/incoming_index.py) and read by the entity pages (endpoint/incoming_index.py).
 
 The real data has no thing with more than a few hundred links, so this module builds data/
 through the real pipeline with the limits lowered to 100: the source "update pilothubs 2023"
