@@ -393,12 +393,11 @@ def forget_index(opened: OpenIndex) -> None:
 
 
 def index_path(reader: ReleaseStore) -> Path:
-    """Where the search index of the release ``reader`` serves is (opening that release)."""
-    reader.store()  # raises NoRelease before any build; resolves ``current`` otherwise
-    release = reader.path
-    if release is None:  # pragma: no cover - store() sets it
-        raise NoIndex("er is geen release; run 'kennisgraaf build'")
-    return release / FILENAME
+    """Where the search index of the release ``reader`` serves is: within
+    :meth:`ReleaseStore.pinned` the pinned one's (no ``readlink``, and a release a build
+    switched to meanwhile is not opened in the middle of a page), else the current one's
+    (opening it; ``NoRelease`` before any build)."""
+    return reader.folder() / FILENAME
 
 
 def index_as_built(

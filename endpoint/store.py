@@ -128,8 +128,15 @@ class ReleaseStore:
         """The folder of the release that is open (after the first ``store()``); within
         :meth:`pinned`, the pinned release's."""
         target: str | None = getattr(self._pin, "target", None) or self._target
-        if not target:
-            return None
+        return self._resolve(target) if target else None
+
+    def folder(self) -> Path:
+        """The folder of the release being served: within :meth:`pinned` the pinned one's (no
+        ``readlink``), else the current one's, opening it (:class:`NoRelease` before any
+        build)."""
+        return self._resolve(self.target)
+
+    def _resolve(self, target: str) -> Path:
         resolved = self._resolved
         if resolved is None or resolved[0] != target:  # resolve() costs ~20 us: once a release
             resolved = self._resolved = (target, (self.root / target).resolve())

@@ -208,6 +208,8 @@ def test_labels_from_the_index_come_from_the_pinned_release(mini_store: Path) ->
         assert labels.of([NPULS])[NPULS]["nl"] == "Npuls in de eerste release"
         (mini_store / "next").symlink_to("releases/tweede")
         (mini_store / "next").replace(mini_store / "current")  # a build switches meanwhile
+        assert labels.of([NPULS])[NPULS]["nl"] == "Npuls in de eerste release"
+        assert reader.needs_opening(), "the page did not open the new release in its midst"
         reader.store()  # another thread opens the new release
         assert reader.target == f"releases/{first.name}"
         assert labels.of([NPULS])[NPULS]["nl"] == "Npuls in de eerste release"
