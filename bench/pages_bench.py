@@ -72,12 +72,12 @@ from bench.endpoint_bench import (
 )
 from bench.process_memory import memory_table
 from endpoint.class_listing import SHOWN
+from endpoint.entity_view import PAGE_SIZE
 from endpoint.index_labels import IRI_INDEX
 
 DEFAULT_SIZES = "1M"
 ENTITIES = 300
 CROWDED = 40  # most linked-to entities in the crowded mix
-LINK_PAGE = 25  # links per relation on an entity page (endpoint.entity_view.PAGE_SIZE)
 TARGET = 0.3
 TARGET_CLIENTS = 8
 
@@ -238,7 +238,7 @@ def _crowded(release: Path, rnd: random.Random) -> list[tuple[str, str]]:
         largest.setdefault(iri, (predicate, n))
     out = []
     for iri, (predicate, n) in list(largest.items())[:CROWDED]:
-        page = rnd.randint(2, max(2, -(-n // LINK_PAGE)))
+        page = rnd.randint(2, max(2, -(-n // PAGE_SIZE)))
         query = urllib.parse.urlencode({"in": predicate, "page": page})
         out += [(iri, _path(iri)), (iri, f"{_path(iri)}?{query}")]
     return out
