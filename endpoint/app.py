@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import examples_routes, problems
@@ -28,7 +27,7 @@ from .inline_http import InlineAnswer
 from .limits import install_limits
 from .metrics import RequestMetrics, ServerMetrics, metrics_router, route_areas
 from .page_cache import BoundedCache, PageCache
-from .page_common import link
+from .page_common import templates
 from .release_opening import OpensReleaseInThread
 from .response_cache import ResponseCache
 from .search import search_router
@@ -88,9 +87,6 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_limits(app, settings)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals["link"] = link
-    templates.env.auto_reload = False  # templates change with the code, not while it runs
     app.state.settings = settings
     app.state.reader = reader
     app.state.executor = executor

@@ -27,13 +27,12 @@ from typing import Any
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from .negotiation import best_media_type
+from .page_common import templates
 from .release_files import current_release, json_error, store_root
 
 router = APIRouter()
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
 RELEASE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,100}$")
 PATCH = "application/rdf-patch"

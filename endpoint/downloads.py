@@ -18,15 +18,13 @@ from typing import Any
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from .catalog_view import catalog_view, void_view
 from .negotiation import best_media_type
-from .page_common import reader_lang
+from .page_common import reader_lang, templates
 from .release_files import current_release, json_error, store_root
 
 router = APIRouter()
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
 RELEASE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,100}$")
 RDF_TYPES = {

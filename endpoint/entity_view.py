@@ -26,7 +26,7 @@ from ontology.text import link_order, local_name
 from .incoming_index import IndexedIncoming
 from .index_labels import IndexLabels, Labels
 from .literal_format import format_literal, format_money
-from .page_common import href
+from .page_common import href, link
 from .rdf_document import Description
 from .store import ReleaseStore
 from .vocab_labels import Vocabulary
@@ -97,6 +97,11 @@ class Shown:
     href: str | None = None
     lang: str | None = None  # set when the text is not in the reader's language
     kind: str = "text"  # text | link | url | code
+
+    def __html__(self) -> str:
+        """The value as HTML, as :func:`~endpoint.page_common.link` makes it (``{{ value }}``
+        in a template: markupsafe asks for this, without a call through Jinja)."""
+        return link(self)
 
 
 Evidence = list[tuple[Shown, str]]  # an evidence item or claim about the thing, and its kind

@@ -12,23 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from starlette.routing import Match
 
 from ontology.namespaces import CANONICAL_BASE
 
 from .page_cache import PageCache
-from .page_common import cache_headers, etag_for, href, not_modified, reader_lang
+from .page_common import cache_headers, etag_for, href, not_modified, reader_lang, templates
 from .store import ReleaseStore
 from .ui_text import fill, texts
 
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 templates.env.filters["fill"] = fill
 
 MAX_PARAM = 2000  # characters in one query parameter

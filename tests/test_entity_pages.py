@@ -15,13 +15,14 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pyoxigraph as ox
 import pytest
 from bs4 import BeautifulSoup
+from fastapi import Request
 from fastapi.testclient import TestClient
 from markupsafe import Markup
 
 from endpoint.app import create_app
 from endpoint.entity_view import PAGE_SIZE, Shown
 from endpoint.literal_format import format_duration, format_euro, format_literal
-from endpoint.page_common import link
+from endpoint.page_common import lang_switch, link
 from endpoint.settings import ServeSettings
 from ingest import pipeline
 from ingest.settings import BuildSettings
@@ -104,6 +105,35 @@ def test_language_switch_sets_a_cookie_and_the_page_language(client: TestClient)
     again = BeautifulSoup(c.get(FUNDING, headers={"accept": "text/html"}).text, "html.parser")
     assert again.html["lang"] == "en"
     assert "Sources" in again.get_text()
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/doc/hub/pilothub-xr", b""),
+        ("/search", b"q=co%C3%B6rdinatie&kind=kg%3AHub"),
+        ("/klasse", b"iri=kg%3AHub&lang=nl&page=2"),
+        ("/doc/bron/update-pilothubs-2023", b"in=http%3A%2F%2Fwww.w3.org%2Fns%2Fprov%23entity"),
+        ("/doc/a?b#c\\d/coördinatie", b""),  # characters Starlette escapes in a path
+        ("/themas", b"lang=en&lang=nl&x"),
+    ],
+)
+def test_the_language_switch_keeps_the_address(path: str, query: bytes) -> None:
+    """The switch's link is the page's own path and query with ``lang`` set, as Starlette's
+    ``include_query_params`` makes it (built without it when there is no query)."""
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "path": path,
+        "query_string": query,
+        "headers": [(b"host", b"testserver")],
+    }
+    for other in ("en", "nl"):
+        expected = Request(scope).url.include_query_params(lang=other)
+        assert lang_switch(Request(scope), other) == f"{expected.path}?{expected.query}"
+    assert lang_switch(Request(scope), "en").count("lang=") == 1
 
 
 def test_accept_language_chooses_english(client: TestClient) -> None:
