@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
@@ -73,14 +73,14 @@ def doc_of(iri_path: str) -> str:
 
 
 def lang_switch(request: Request, other: str) -> str:
-    """The address of this page in the language ``other``: its path and query with ``lang`` set,
-    as Starlette's ``request.url.include_query_params(lang=other)`` gives them; without building
-    and parsing two URLs when there is no query (every page has the switch: 20 us a page)."""
-    if request.scope.get("query_string"):
-        u = request.url.include_query_params(lang=other)
-        return f"{u.path}?{u.query}"
+    """The address of this page in the language ``other``: its path and query with ``lang`` set
+    (any ``lang`` there removed, the new one last), as Starlette's
+    ``request.url.include_query_params(lang=other)`` gives them, without building and parsing two
+    URLs (every page has the switch: 20-70 us a page)."""
     path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
-    return f"{path}?{urlencode({'lang': other})}"
+    query = request.scope.get("query_string", b"").decode().partition("#")[0]
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"]
+    return f"{path}?{urlencode([*kept, ('lang', other)])}"
 
 
 def href(iri: str, base: str) -> str:

@@ -198,6 +198,20 @@ def test_class_page_lists_exactly_the_instances(client: TestClient, real_store: 
     assert rows_of(client.get("/klasse?iri=kg:Product").text) == rows_of(r.text)
 
 
+@pytest.mark.parametrize(
+    "path", ["/klasse?iri=kg%3AHub", "/search?q=pilothub", "/doc/hub/pilothub-xr"]
+)
+def test_head_of_a_page_has_the_headers_of_its_get_and_no_body(
+    client: TestClient, path: str
+) -> None:
+    got = client.get(path, headers={"accept": "text/html"})
+    head = client.head(path, headers={"accept": "text/html"})
+    assert got.status_code == head.status_code == 200
+    assert head.content == b""
+    for name in ("content-type", "content-length", "etag", "cache-control", "vary"):
+        assert head.headers[name] == got.headers[name], name
+
+
 def test_class_page_pages_through_all_instances(client: TestClient, real_store: ox.Store) -> None:
     total = count(real_store, "?s a org:Organization")
     assert total > 100  # three pages of 50
