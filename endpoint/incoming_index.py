@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from .rdf_document import SMALL
 from .search_index_reader import OpenIndex, forget_index, index_as_built
 from .store import ReleaseStore
 
@@ -27,7 +28,12 @@ class IndexedIncoming:
 
     def counts(self, iri: str) -> dict[str, int] | None:
         """The number of things that link to ``iri`` per relation, ``None`` when the index cannot
-        say (see the module)."""
+        say (see the module). Asked only for a thing on the release's list of large documents
+        (when it has one): every listed thing is on it, and an entity page asks for every
+        thing, where the index's answer "not listed" cost 18 us of 1 ms."""
+        large = self.reader.large_documents(SMALL)
+        if large is not None and iri not in large:
+            return None
         opened = self._index()
         if opened is None:
             return None

@@ -89,7 +89,6 @@ class Describer:
         self.base = base
         self.prologue = sparql_prologue(base)
         self.prefix_map = prefixes(base)
-        self._large: tuple[object, frozenset[str]] | None = None  # large_documents, as a set
 
     def small(self, iri: str) -> bool:
         """Whether the document of ``iri`` is quick to make: not a named graph (whose triples are
@@ -99,19 +98,10 @@ class Describer:
         others, and every document once the store has taken a write (the list no longer holds),
         in a thread, so that a page of 20,000 links (a few hundred milliseconds) never holds up
         other requests."""
-        if iri.startswith(self.base + "graph/") or self.reader.writes:
+        if iri.startswith(self.base + "graph/"):
             return False
-        large = self.reader.meta.get("large_documents")
-        known = self._large
-        if known is None or known[0] is not large:  # another release
-            if not (
-                isinstance(large, dict)
-                and large.get("quads") == SMALL
-                and isinstance(large.get("iris"), list)
-            ):
-                return False  # an older release, or another limit
-            known = self._large = (large, frozenset(large["iris"]))
-        return iri not in known[1]
+        large = self.reader.large_documents(SMALL)
+        return large is not None and iri not in large  # None: a write, an older release
 
     def exists(self, iri: str) -> bool:
         return bool(self.reader.select(self.prologue + EXISTS, {E: ox.NamedNode(iri)}))

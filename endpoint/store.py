@@ -36,6 +36,7 @@ class ReleaseStore:
         self._pin = threading.local()
         self._link = os.fspath(root / "current")  # read at every store(): made once
         self._resolved: tuple[str, Path] | None = None  # a release's name and its folder
+        self._large: tuple[object, frozenset[str]] | None = None  # large_documents, as a set
 
     def current_target(self) -> str | None:
         """What ``current`` points to now (one ``readlink``; ``None`` without a release)."""
@@ -98,6 +99,25 @@ class ReleaseStore:
         if counted is None or counted[0] != version:
             counted = self._counted = (version, len(store))
         return counted[1]
+
+    def large_documents(self, quads: int) -> frozenset[str] | None:
+        """The IRIs with more than ``quads`` quads from and to them, from the build's list in
+        the release's metadata (``ingest/large_subjects.py``), as a set made once per release;
+        ``None`` when that list does not hold: after a write, for a release built before it or
+        with another limit."""
+        if self.writes:
+            return None
+        large = self.meta.get("large_documents")
+        known = self._large
+        if known is None or known[0] is not large:  # another release
+            if not (
+                isinstance(large, dict)
+                and large.get("quads") == quads
+                and isinstance(large.get("iris"), list)
+            ):
+                return None
+            known = self._large = (large, frozenset(large["iris"]))
+        return known[1]
 
     def wrote(self) -> None:
         """Called by the executors after every write, so that :attr:`version` changes."""

@@ -9,6 +9,7 @@ through the real pipeline with the limits lowered to 100: the source "update pil
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -233,6 +234,36 @@ def test_a_listed_thing_is_not_read_from_the_store(
     with client(listed_store) as c:
         assert group_count(links_section(c, SOURCE_PAGE), "in-entity") > LOW
     assert read == [], "the links to a listed thing come from the list only"
+
+
+def test_only_a_large_document_is_looked_up_in_the_list(
+    listed_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # this module's build lists the large documents of more than LOW quads: the pages take
+    # that list as theirs (the real limits agree: test_the_limits_agree)
+    monkeypatch.setattr(incoming_index, "SMALL", LOW)
+    meta = json.loads((listed_store / "current").resolve().with_suffix(".json").read_text())
+    large = meta["large_documents"]
+    assert large["quads"] == LOW and SOURCE in large["iris"] and HUB not in large["iris"]
+    asked: list[str] = []
+    counts = incoming_index.IndexedIncoming.counts
+    index = incoming_index.IndexedIncoming._index
+
+    def looked_up(self: Any) -> Any:
+        asked.append("index")
+        return index(self)
+
+    monkeypatch.setattr(incoming_index.IndexedIncoming, "_index", looked_up)
+    with client(listed_store) as c:
+        assert group_count(links_section(c, SOURCE_PAGE), "in-entity") > LOW
+        assert asked, "the links to a large document come from the list"
+        reader = ReleaseStore(listed_store)
+        reader.store()
+        assert counts(incoming_index.IndexedIncoming(reader), SOURCE)
+        asked.clear()
+        c.get("/doc/hub/pilothub-xr", headers={"accept": "text/html"}).raise_for_status()
+        assert counts(incoming_index.IndexedIncoming(reader), HUB) is None
+    assert asked == [], "a thing that is not a large document is not looked up"
 
 
 def test_after_a_write_the_links_are_read_from_the_store(
