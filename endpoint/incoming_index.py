@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 
 from .rdf_document import SMALL
-from .search_index_reader import OpenIndex, forget_index, index_as_built
+from .search_index_reader import OpenIndex, forget_index, has_tables, index_as_built
 from .store import ReleaseStore
 
 
@@ -66,10 +66,7 @@ class IndexedIncoming:
         return [r[0] for r in rows]
 
     def _index(self) -> OpenIndex | None:
-        return index_as_built(self.reader, "incoming", _has_tables)
+        return index_as_built(self.reader, "incoming", _HAS_TABLES)
 
 
-def _has_tables(db: sqlite3.Connection) -> bool:
-    """Whether the index has the two tables (one built before them has not)."""
-    sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)"
-    return db.execute(sql, ("incoming", "incoming_list")).fetchone()[0] == 2
+_HAS_TABLES = has_tables("incoming", "incoming_list")

@@ -400,6 +400,33 @@ def index_path(reader: ReleaseStore) -> Path:
     return reader.folder() / FILENAME
 
 
+IRI_CHUNK = 500  # IRIs per statement of rows_by_iri (SQLite allows 32,766 parameters)
+
+
+def rows_by_iri(db: sqlite3.Connection, select: str, iris: list[str]) -> list[Any]:
+    """The rows of ``select`` (``SELECT ... FROM t``, whose table has a column ``iri`` with an
+    index) for ``iris``: one statement per :data:`IRI_CHUNK` of them. SQLite errors go to the
+    caller, who forgets the connection."""
+    rows: list[Any] = []
+    for start in range(0, len(iris), IRI_CHUNK):
+        chunk = iris[start : start + IRI_CHUNK]
+        where = f" WHERE iri IN ({','.join('?' * len(chunk))})"
+        rows += db.execute(select + where, chunk).fetchall()
+    return rows
+
+
+def has_tables(*names: str) -> Callable[[sqlite3.Connection], bool]:
+    """A check for :func:`index_as_built`: whether the index has all the tables ``names`` (one
+    built before them has not)."""
+    sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({})"
+    sql = sql.format(", ".join("?" * len(names)))
+
+    def check(db: sqlite3.Connection) -> bool:
+        return bool(db.execute(sql, names).fetchone()[0] == len(names))
+
+    return check
+
+
 def index_as_built(
     reader: ReleaseStore, name: str, check: Callable[[sqlite3.Connection], bool]
 ) -> OpenIndex | None:

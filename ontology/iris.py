@@ -24,6 +24,11 @@ def slugify(text: str) -> str:
     return text
 
 
+# The concept schemes with a page per concept (``/thema/{slug}``, ``/doelgroep/{slug}``), each with
+# the property that ties a thing to one of its concepts.
+TOPIC_SCHEMES = (("thema", "dcterms:subject"), ("doelgroep", "kg:targetGroup"))
+
+
 def is_slug(value: str) -> bool:
     return bool(SLUG_RE.match(value))
 
