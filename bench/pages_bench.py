@@ -19,7 +19,11 @@ its search index) and loaded with ``oxigraph load`` (the same quads, from ``Stor
   by the build in the release's index: ``ingest/incoming_index.py``), each first page and one
   page deep in its largest list of links (``?in=…&page=N``), next to Oxigraph's DESCRIBE of the
   same entities (**describe-crowded**; a DESCRIBE holds the entity's own triples only, not the
-  thousands of links to it, so this reference does less than the page).
+  thousands of links to it, so this reference does less than the page);
+* **topic**: the page of every theme and target group (``/thema/…``, ``/doelgroep/…``: at 1M
+  triples about 1,600 members each, grouped by class, 25 of each class shown, evidence with its
+  kind, strength and source), next to Oxigraph's DESCRIBE of the same concepts
+  (**describe-topic**, which holds the concept's own triples only).
 
 Kennisgraaf runs twice: as ``kennisgraaf serve`` starts by default (its response and page caches
 on, so after the first pass through the few hundred paths every answer comes from memory, as on
@@ -74,6 +78,7 @@ from bench.process_memory import memory_table
 from endpoint.class_listing import SHOWN
 from endpoint.entity_view import PAGE_SIZE
 from endpoint.index_labels import IRI_INDEX
+from ontology.iris import TOPIC_SCHEMES
 
 DEFAULT_SIZES = "1M"
 ENTITIES = 300
@@ -137,11 +142,12 @@ def _index_is_current(release: Path) -> bool:
             ).fetchone()
             columns = {r[1] for r in db.execute("PRAGMA table_info(member)")}
             listed = db.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'incoming_list'"
+                "SELECT count(*) FROM sqlite_master WHERE name IN (?, ?, ?)",
+                ("incoming_list", "topic_member", "member_iri"),
             ).fetchone()[0]
     except sqlite3.Error:
         return False
-    return found is not None and set(SHOWN) <= columns and listed == 1
+    return found is not None and set(SHOWN) <= columns and listed == 3
 
 
 def prepare(n: int, folder: Path, env: dict[str, str]) -> dict[str, Any]:
@@ -210,6 +216,7 @@ def make_mixes(release: str) -> dict[str, list[str]]:
     )
     search = [f"/search?{urllib.parse.urlencode({'q': w})}" for w in rnd.sample(words, 100)]
     crowded = _crowded(Path(release).absolute(), rnd)
+    topics = _topics(Path(release).absolute())
     return {
         "entity": [_path(i) for i in chosen],
         "class": class_paths,
@@ -217,6 +224,8 @@ def make_mixes(release: str) -> dict[str, list[str]]:
         "describe": [_describe(iri) for iri in chosen],
         "crowded": [p for _iri, p in crowded],
         "describe-crowded": [_describe(iri) for iri, _p in crowded],
+        "topic": [p for _iri, p in topics],
+        "describe-topic": [_describe(iri) for iri, _p in topics],
     }
 
 
@@ -241,6 +250,20 @@ def _crowded(release: Path, rnd: random.Random) -> list[tuple[str, str]]:
         page = rnd.randint(2, max(2, -(-n // PAGE_SIZE)))
         query = urllib.parse.urlencode({"in": predicate, "page": page})
         out += [(iri, _path(iri)), (iri, f"{_path(iri)}?{query}")]
+    return out
+
+
+def _topics(release: Path) -> list[tuple[str, str]]:
+    """(IRI, page) for every theme and target group (the concepts of the schemes with a page:
+    /thema/…, /doelgroep/…), from the build's list in the index."""
+    schemes = {scheme for scheme, _prop in TOPIC_SCHEMES}
+    with sqlite3.connect(f"{(release / 'search.sqlite').as_uri()}?mode=ro", uri=True) as db:
+        concepts = [r[0] for r in db.execute("SELECT concept FROM topic ORDER BY concept")]
+    out = []
+    for iri in concepts:
+        scheme, _, slug = iri.removeprefix("https://kennisgraaf.nl/id/begrip/").partition("/")
+        if scheme in schemes:
+            out.append((iri, f"/{scheme}/{slug}"))
     return out
 
 
@@ -291,8 +314,8 @@ def bench_size(
     folder, _generated, _gen_s = data_folder(n)
     stores = prepare(n, folder, env)
     mixes = make_mixes(stores["release"])
-    ours = {m: (mixes[m], "text/html") for m in ("entity", "class", "search", "crowded")}
-    theirs = {m: (mixes[m], "text/turtle") for m in ("describe", "describe-crowded")}
+    ours = {m: (mixes[m], "text/html") for m in MIXES}
+    theirs = {m: (mixes[m], "text/turtle") for m in set(REFERENCE.values())}
     kennisgraaf = kennisgraaf_server(stores["kennisgraaf_store"], processes, env)
     oxigraph = oxigraph_server(stores["oxigraph_store"], env)
     # the same server with both caches off: every request renders its page
@@ -341,7 +364,7 @@ def markdown(result: dict[str, Any]) -> str:
             "| caches off req/s | p50 ms | Oxigraph DESCRIBE req/s | ratio | ratio, caches off |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        for mix in ("entity", "class", "search", "crowded"):
+        for mix in MIXES:
             for cell in size["servers"]["kennisgraaf"]["mixes"].get(mix, {}).get("cells", []):
                 c = cell["clients"]
                 ref = _rps(size, "oxigraph", REFERENCE.get(mix, "describe"), c)
@@ -370,7 +393,12 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-REFERENCE = {"crowded": "describe-crowded"}  # Oxigraph's mix for each of ours (else describe)
+MIXES = ("entity", "class", "search", "crowded", "topic")
+# Oxigraph's mix for each of ours
+REFERENCE = dict.fromkeys(MIXES, "describe") | {
+    "crowded": "describe-crowded",
+    "topic": "describe-topic",
+}
 
 
 def verdicts(result: dict[str, Any]) -> list[str]:
@@ -388,15 +416,16 @@ def verdicts(result: dict[str, Any]) -> list[str]:
                     f"{size['label']} {mix} at {TARGET_CLIENTS} clients: {r:.2f}× Oxigraph's "
                     f"DESCRIBE ({verdict} the target {TARGET}×){rendered}"
                 )
-        crowded_ref = _rps(size, "oxigraph", "describe-crowded", TARGET_CLIENTS)
-        crowded = _cell(size, "kennisgraaf-rendered", "crowded", TARGET_CLIENTS)
-        if crowded_ref and crowded:
-            out.append(
-                f"{size['label']} crowded at {TARGET_CLIENTS} clients, caches off: "
-                f"{crowded['requests_per_s']:.0f} pages/s, p50 {crowded['p50_ms']} ms, "
-                f"{crowded['requests_per_s'] / crowded_ref:.2f}× Oxigraph's DESCRIBE of the "
-                "same entities"
-            )
+        for mix in ("crowded", "topic"):
+            other = _rps(size, "oxigraph", REFERENCE[mix], TARGET_CLIENTS)
+            cell = _cell(size, "kennisgraaf-rendered", mix, TARGET_CLIENTS)
+            if other and cell:
+                out.append(
+                    f"{size['label']} {mix} at {TARGET_CLIENTS} clients, caches off: "
+                    f"{cell['requests_per_s']:.0f} pages/s, p50 {cell['p50_ms']} ms, "
+                    f"{cell['requests_per_s'] / other:.2f}× Oxigraph's DESCRIBE of the "
+                    "same IRIs"
+                )
     return out
 
 

@@ -18,6 +18,7 @@ names are read for each page), which only a server that takes writes pays.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,15 @@ from ontology.text import sort_name
 
 from .entry_labels import Texts, fetch_texts
 from .page_common import LANGS
-from .search_index_reader import FORMAT, checked_once, forget_index, index_path, reused_index
+from .search_index_reader import (
+    FORMAT,
+    checked_once,
+    forget_index,
+    index_as_built,
+    index_path,
+    reused_index,
+    rows_by_iri,
+)
 from .store import ReleaseStore
 
 SORTS = ("label", "-label", "links", "-links")
@@ -197,6 +206,35 @@ def _texts(name_nl: str, name_en: str, desc_nl: str, desc_en: str) -> Texts:
     """What the build chose to show (``ingest.search_index.Listing.shown``) as :class:`Texts`:
     its ``label`` and ``description`` give the same as for the texts read from the store."""
     return Texts(labels={"nl": name_nl, "en": name_en}, descriptions={"nl": desc_nl, "en": desc_en})
+
+
+def texts_of(reader: ReleaseStore, iris: Iterable[str]) -> dict[str, Texts]:
+    """The names and descriptions of ``iris`` as :func:`fetch_texts` reads them from the store:
+    those of the instances of a class from the build's listing, which chose them by the same
+    rules (one indexed query: 1 ms for the 300 things a theme page shows at 1M triples, against
+    23 ms by pattern), the others from the store; all from the store after a write and for an
+    index without the listing's texts or the index of their IRIs."""
+    wanted = list(dict.fromkeys(iris))
+    listed: dict[str, Texts] = {}
+    opened = index_as_built(reader, "member_texts", _has_member_texts)
+    if opened is not None:
+        select = "SELECT iri, name_nl, name_en, desc_nl, desc_en FROM member"
+        try:
+            for r in rows_by_iri(opened.db, select, wanted):
+                listed[str(r[0])] = _texts(*r[1:])
+        except sqlite3.Error:
+            forget_index(opened)
+            listed = {}
+    out = fetch_texts(reader, [iri for iri in wanted if iri not in listed])
+    out.update(listed)
+    return out
+
+
+def _has_member_texts(db: sqlite3.Connection) -> bool:
+    """Whether the listing holds the names and descriptions, and the index of its IRIs."""
+    indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    columns = {r[1] for r in db.execute("PRAGMA table_info(member)")}
+    return "member_iri" in indexes and set(SHOWN) <= columns
 
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -25,14 +25,13 @@ import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES
 
-from .search_index_reader import OpenIndex, forget_index, index_as_built
+from .search_index_reader import OpenIndex, forget_index, index_as_built, rows_by_iri
 from .store import ReleaseStore
 
 LABEL_PREDICATES = (
     ox.NamedNode(STANDARD_PREFIXES["skos"] + "prefLabel"),
     ox.NamedNode(STANDARD_PREFIXES["rdfs"] + "label"),
 )
-CHUNK = 500  # IRIs per SQL statement (SQLite allows 32,766 parameters)
 IRI_INDEX = "entry_iri"
 
 Labels = dict[str, dict[str, str]]  # IRI -> language ("" = none) -> label
@@ -51,18 +50,12 @@ class IndexLabels:
         if opened is None:
             return self._from_store(wanted)
         out: Labels = {}
+        select = "SELECT iri, label_nl, label_en, label_any FROM entry"
         try:
-            for start in range(0, len(wanted), CHUNK):
-                chunk = wanted[start : start + CHUNK]
-                rows = opened.db.execute(
-                    "SELECT iri, label_nl, label_en, label_any FROM entry "
-                    f"WHERE iri IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                ).fetchall()
-                for iri, nl, en, other in rows:
-                    got = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
-                    if got:
-                        out[iri] = got
+            for iri, nl, en, other in rows_by_iri(opened.db, select, wanted):
+                got = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
+                if got:
+                    out[iri] = got
         except sqlite3.Error:
             forget_index(opened)
             return self._from_store(wanted)

@@ -34,6 +34,7 @@ from ontology.iris import concept_iri, is_slug, scheme_iri
 from ontology.namespaces import STANDARD_PREFIXES, prefixes, sparql_prologue
 from ontology.text import local_name, sort_key
 
+from .class_listing import texts_of
 from .entry_common import BadInput, Page, page_number, param
 from .entry_labels import Texts, fetch_texts, pick, short, values_block
 from .index_labels import IndexLabels
@@ -258,7 +259,7 @@ class TopicView:
                     if name != "notation":
                         shown |= values
                 shown |= set(m.supporter_strength.values())
-        txt = fetch_texts(self.view.reader, sorted(shown))
+        txt = texts_of(self.view.reader, sorted(shown))
         lang = self.view.lang
         alt_wanted = [v for k, v in own["alt"].labels.items() if k.split("\x1f")[0] in (lang, "")]
         return {

@@ -327,8 +327,10 @@ CREATE TABLE listing (
     PRIMARY KEY (class, member)) WITHOUT ROWID;
 """
 
-# Made after the rows are in (faster than keeping them up to date row by row).
+# Made after the rows are in (faster than keeping them up to date row by row). member_iri: the
+# names and descriptions of given things, for the topic pages (endpoint/class_listing.texts_of).
 LISTING_INDEXES = """
+CREATE UNIQUE INDEX member_iri ON member (iri);
 CREATE INDEX listing_nl ON listing (class, rank_nl);
 CREATE INDEX listing_en ON listing (class, rank_en);
 CREATE INDEX listing_links_nl ON listing (class, links, rank_nl);

@@ -19,7 +19,7 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 
-from endpoint import topic_pages
+from endpoint import class_listing, topic_pages
 from endpoint.app import create_app
 from endpoint.class_listing import SORTS, ClassListing, ListedPage, StoreListing, _texts
 from endpoint.class_pages import CLASSES
@@ -398,6 +398,60 @@ def test_names_and_descriptions_in_the_listings_equal_those_read_from_the_store(
                     assert got == want, (cls, iri, lang)
                     checked += 1
     assert checked > 1000
+
+
+def test_texts_of_things_from_the_listing_equal_those_read_from_the_store(
+    real_build: pipeline.Outcome, real_store: ox.Store, tmp_path: Path
+) -> None:
+    """What a topic page shows of the things on it (``texts_of``): the listing's names and
+    descriptions for instances of a class, the store's for the rest (here: things without a
+    class, and an IRI the graph does not hold), all from the store after a write."""
+    root = listing_path(real_build).parent.parent.parent
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    typed = {
+        q.subject.value
+        for q in real_store.quads_for_pattern(None, rdf_type, None)
+        if isinstance(q.subject, ox.NamedNode)
+    }
+    untyped = {
+        q.object.value
+        for q in real_store.quads_for_pattern(None, None, None)
+        if isinstance(q.object, ox.NamedNode) and q.object.value not in typed
+    }
+    iris = sorted(typed) + sorted(untyped)[:200]
+    iris.append(BASE + "id/nergens/niet-in-de-graaf")
+    reader = ReleaseStore(root)
+    read: list[str] = []
+    fetch = class_listing.fetch_texts
+
+    def counted(r: ReleaseStore, wanted: list[str], *args: object) -> object:
+        read.extend(wanted)
+        return fetch(r, wanted, *args)  # type: ignore[arg-type]
+
+    from_store = fetch_texts(reader, iris)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(class_listing, "fetch_texts", counted)
+        got = class_listing.texts_of(reader, iris)
+    assert len(read) < len(iris) / 2, "the instances of classes come from the listing"
+    assert BASE + "id/nergens/niet-in-de-graaf" in read
+    for iri in iris:
+        for lang in ("nl", "en"):
+            assert got[iri].label(iri, lang) == from_store[iri].label(iri, lang), (iri, lang)
+            assert short(got[iri].description(lang)) == short(from_store[iri].description(lang)), (
+                iri,
+                lang,
+            )
+    # after a write the listing no longer holds: everything from the store
+    copy = tmp_path / "store"
+    shutil.copytree(root, copy, symlinks=True)
+    written = ReleaseStore(copy, writable=True)
+    written.store()
+    written.wrote()
+    read.clear()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(class_listing, "fetch_texts", counted)
+        class_listing.texts_of(written, iris[:50])
+    assert read == iris[:50]
 
 
 def test_listing_texts_follow_the_stores_rules_on_hard_cases(tmp_path: Path) -> None:

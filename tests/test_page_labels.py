@@ -24,7 +24,8 @@ from fastapi.testclient import TestClient
 
 from endpoint import entity_view
 from endpoint.app import create_app
-from endpoint.index_labels import CHUNK, IndexLabels
+from endpoint.index_labels import IndexLabels
+from endpoint.search_index_reader import IRI_CHUNK as CHUNK
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from ingest import pipeline
