@@ -354,7 +354,7 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
         step("store")
         # the counts of large subjects and documents, the links to the most linked-to things
         # and the members of the topics are queries in Rust (no GIL): they run beside the
-        # search index, which is mostly Python (1.5 s, 3.8 s, 2.1 s and 3.2 s alone at 1M)
+        # search index, which is mostly Python (1.5 s, 3.8 s, 2.1 s and 3.0 s alone at 1M)
         with ThreadPoolExecutor(max_workers=1) as beside:
             counting = beside.submit(_large_and_linked, store, base)
             topics = beside.submit(topic_index.topic_members, store, base)
