@@ -63,7 +63,8 @@ class TooLarge(Exception):
 @dataclass
 class Description:
     iri: str
-    triples: list[ox.Triple] = field(default_factory=list)  # outgoing, hash IRIs, blank nodes
+    # outgoing, hash IRIs, blank nodes: one quad per statement (from any of its graphs)
+    triples: list[ox.Quad] = field(default_factory=list)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # IRI -> lang -> label
     label_triples: list[ox.Triple] = field(default_factory=list)
     incoming: list[ox.Triple] = field(default_factory=list)
@@ -123,24 +124,26 @@ class Describer:
         :meth:`small` let onto the event loop but whose hash IRIs or blank nodes hold many)."""
         node = ox.NamedNode(iri)
         d = Description(iri)
-        seen: set[ox.Triple] = set()
         blanks: list[ox.BlankNode] = []
         linked: list[ox.NamedNode] = []
         read = 0
 
         def take(subject: ox.NamedNode | ox.BlankNode, own: bool) -> list[ox.NamedNode]:
-            """Adds the triples of ``subject``; returns its hash IRIs when it is the thing."""
+            """Adds the statements of ``subject`` (each once, whatever its graphs: each subject is
+            taken once, so its predicate and object say which; no ``Triple`` made per quad);
+            returns its hash IRIs when it is the thing."""
             nonlocal read
             hashes = []
+            seen: set[tuple[Any, Any]] = set()
             for q in self.reader.quads(subject, None, None):
                 read += 1
                 if budget is not None and read > budget:
                     raise TooLarge(iri)
-                t = ox.Triple(subject, q.predicate, q.object)
-                if t in seen:
+                key = (q.predicate, q.object)
+                if key in seen:
                     continue
-                seen.add(t)
-                d.triples.append(t)
+                seen.add(key)
+                d.triples.append(q)
                 o = q.object
                 if isinstance(o, ox.BlankNode):
                     blanks.append(o)
@@ -172,8 +175,8 @@ class Describer:
         if incoming:
             inc: set[ox.Triple] = set()
             for r in self.reader.select(self.prologue + INCOMING, {E: node}):
-                t = ox.Triple(r["s"], r["p"], node)
-                if t not in inc and t not in seen:
+                t = ox.Triple(r["s"], r["p"], node)  # one the thing also has: once, by triples()
+                if t not in inc:
                     inc.add(t)
                     d.incoming.append(t)
                 d.add_label(r["s"], r["lp"], r["l"])
@@ -181,7 +184,8 @@ class Describer:
 
     def triples(self, d: Description) -> list[ox.Triple]:
         """Every triple of the RDF document, without duplicates."""
-        out = list(dict.fromkeys([*d.triples, *d.incoming, *d.label_triples]))
+        own = [ox.Triple(q.subject, q.predicate, q.object) for q in d.triples]
+        out = list(dict.fromkeys([*own, *d.incoming, *d.label_triples]))
         if d.graph_size is not None:
             out.append(
                 ox.Triple(

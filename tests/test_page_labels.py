@@ -278,3 +278,36 @@ def test_class_counts_come_from_the_index_and_else_from_the_store(
         db.execute("DROP TABLE listed_class")
     with rendering_client(mini_store) as c:
         assert hub_count(c, path) == 1
+
+
+def test_a_statement_in_two_graphs_and_a_link_to_itself_are_written_once(
+    mini_store: Path,
+) -> None:
+    """The description reads each subject's quads once and keeps one per statement; the RDF
+    document joins the thing's statements and the links to it without repeating one."""
+    doc = "/doc/hub/pilothub-xr"
+    with rendering_client(mini_store, update_token=TOKEN) as c:
+        update(
+            c,
+            f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+            PREFIX dcterms: <http://purl.org/dc/terms/>
+            INSERT DATA {{
+              GRAPH <{ID}graph/a> {{ <{HUB}> skos:altLabel "Dubbel vermeld"@nl ;
+                                         dcterms:relation <{HUB}>, <{HUB}#deel> .
+                                   <{HUB}#deel> dcterms:isPartOf <{HUB}> }}
+              GRAPH <{ID}graph/b> {{ <{HUB}> skos:altLabel "Dubbel vermeld"@nl ;
+                                         dcterms:relation <{HUB}> .
+                                   <{HUB}#deel> dcterms:isPartOf <{HUB}> }} }}""",
+        )
+        page = html(c, doc)
+        assert page.get_text().count("Dubbel vermeld") == 1
+        r = c.get(doc + ".nt")
+        assert r.status_code == 200
+        lines = [ln for ln in r.text.splitlines() if ln.strip()]
+        assert len(lines) == len(set(lines)), "a triple written twice"
+        for triple in (
+            f'<{HUB}> <http://www.w3.org/2004/02/skos/core#altLabel> "Dubbel vermeld"@nl .',
+            f"<{HUB}> <http://purl.org/dc/terms/relation> <{HUB}> .",
+            f"<{HUB}#deel> <http://purl.org/dc/terms/isPartOf> <{HUB}> .",
+        ):
+            assert lines.count(triple) == 1, triple
