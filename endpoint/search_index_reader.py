@@ -437,12 +437,20 @@ def index_as_built(
     reads; the caller then reads the store."""
     if reader.writes:
         return None
+    memo = reader.pin_memo()  # within a page: the file looked at once (4 times an entity page)
+    if memo is not None and ("index", name) in memo:
+        found: OpenIndex | None = memo["index", name]
+        if found is None or getattr(_held, "index", None) is found:  # not forgotten since
+            return found
     try:
         opened = reused_index(index_path(reader))  # a missing file: the store
         usable = checked_once(opened, name, check)
     except (NoRelease, NoIndex, OSError, sqlite3.Error):
-        return None
-    return opened if usable else None
+        opened, usable = None, False
+    answer = opened if usable else None
+    if memo is not None:
+        memo["index", name] = answer
+    return answer
 
 
 def open_index(reader: ReleaseStore) -> SearchIndex:

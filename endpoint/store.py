@@ -170,15 +170,23 @@ class ReleaseStore:
         every read (a page makes dozens)."""
         outer: ox.Store | None = getattr(self._pin, "store", None)
         outer_target: str | None = getattr(self._pin, "target", None)
+        outer_memo: dict[object, Any] | None = getattr(self._pin, "memo", None)
         if outer is not None:  # nested: the outer block's
-            store, target = outer, outer_target
+            store, target, memo = outer, outer_target, outer_memo
         else:
             store, target = self._current()
-        self._pin.store, self._pin.target = store, target
+            memo = {}
+        self._pin.store, self._pin.target, self._pin.memo = store, target, memo
         try:
             yield store
         finally:
-            self._pin.store, self._pin.target = outer, outer_target
+            self._pin.store, self._pin.target, self._pin.memo = outer, outer_target, outer_memo
+
+    def pin_memo(self) -> dict[object, Any] | None:
+        """Within :meth:`pinned`, a dictionary that lives as long as the block (the outermost),
+        for what need not be found out again within one page; ``None`` outside."""
+        memo: dict[object, Any] | None = getattr(self._pin, "memo", None)
+        return memo
 
     def _reading(self) -> ox.Store:
         pinned: ox.Store | None = getattr(self._pin, "store", None)

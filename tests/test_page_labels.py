@@ -22,7 +22,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from endpoint import entity_view
+from endpoint import entity_view, index_labels, search_index_reader
 from endpoint.app import create_app
 from endpoint.index_labels import IndexLabels
 from endpoint.search_index_reader import IRI_CHUNK as CHUNK
@@ -111,6 +111,55 @@ def test_without_a_usable_index_the_labels_come_from_the_store(
         assert link_text(html(c, "/doc/hub/pilothub-xr"), "/doc/programma/npuls") == ["Npuls"]
         incoming = link_text(html(c, "/doc/programma/npuls"), "/doc/hub/pilothub-xr", "inkomend")
         assert incoming == ["Pilothub XR"]
+
+
+def test_a_page_looks_at_the_index_file_once(
+    mini_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entity page reads labels from the index several times (what it links to, what links
+    to it, its evidence): the file is looked at (``stat``) once per page, not at each read."""
+    looked: list[Path] = []
+    reused = search_index_reader.reused_index
+
+    def counted(path: Path) -> search_index_reader.OpenIndex:
+        looked.append(path)
+        return reused(path)
+
+    monkeypatch.setattr(search_index_reader, "reused_index", counted)
+    with rendering_client(mini_store) as c:
+        for _ in range(2):
+            looked.clear()
+            page = html(c, "/doc/programma/npuls")
+            assert link_text(page, "/doc/hub/pilothub-xr", "inkomend") == ["Pilothub XR"]
+            assert len(looked) == 1, looked
+
+
+def test_a_connection_that_failed_in_a_page_is_not_used_again_in_it(
+    mini_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the first read of labels fails (and its connection is closed): the page's later reads
+    # open the file again instead of taking the closed connection the page had looked up
+    looked: list[Path] = []
+    reused = search_index_reader.reused_index
+    rows = index_labels.rows_by_iri
+    failed: list[bool] = []
+
+    def counted(path: Path) -> search_index_reader.OpenIndex:
+        looked.append(path)
+        return reused(path)
+
+    def fails_once(db: sqlite3.Connection, select: str, iris: list[str]) -> list[object]:
+        if not failed:
+            failed.append(True)
+            raise sqlite3.OperationalError("disk I/O error")
+        return rows(db, select, iris)
+
+    monkeypatch.setattr(search_index_reader, "reused_index", counted)
+    monkeypatch.setattr(index_labels, "rows_by_iri", fails_once)
+    with rendering_client(mini_store) as c:
+        page = html(c, "/doc/programma/npuls")
+        assert link_text(page, "/doc/hub/pilothub-xr", "inkomend") == ["Pilothub XR"]
+    assert failed and len(looked) == 2, looked
 
 
 def test_an_index_that_goes_missing_under_a_running_server_is_not_read(mini_store: Path) -> None:
