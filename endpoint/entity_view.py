@@ -602,15 +602,9 @@ class EntityView:
         if links is not None and (
             len(candidates := self._evidence_candidates(node, links)) <= EVIDENCE_BY_PATTERN
         ):
-            for ev in candidates:
-                kind = next(
-                    (
-                        k
-                        for k in self.evidence_kinds
-                        if self.reader.has(ox.NamedNode(ev), TYPE_NODE, k)
-                    ),
-                    None,
-                )
+            for ev in candidates:  # its classes in one read (not one per kind of evidence)
+                types = {q.object for q in self.reader.quads(ox.NamedNode(ev), TYPE_NODE, None)}
+                kind = next((k for k in self.evidence_kinds if k in types), None)
                 if kind is not None:
                     kinds[ev] = kind.value
         else:
