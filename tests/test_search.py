@@ -15,6 +15,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from endpoint import search as search_routes
+from endpoint import search_index_reader
 from endpoint.app import create_app
 from endpoint.search_index_reader import NoIndex, Query, SearchIndex, reused_index
 from endpoint.settings import ServeSettings
@@ -499,3 +501,49 @@ def test_a_thread_keeps_its_connection_to_an_index_while_it_is_the_same_file(
     with pytest.raises(NoIndex):
         SearchIndex(copy)
     assert reused_index(index).db is not replaced.db  # back to the release's own file
+
+
+# -- where a search runs -----------------------------------------------------------------------
+
+
+def test_step_budget_stops_long_sqlite_work_and_passes_other_errors() -> None:
+    db = sqlite3.connect(":memory:")
+    count = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) "
+    with pytest.raises(search_index_reader.OverBudget), search_index_reader.step_budget(db, 50_000):
+        db.execute(count + "SELECT count(*) FROM n").fetchone()
+    # the budget ends with the block: the same statement runs to its end after it
+    assert db.execute(count + "SELECT count(*) FROM n").fetchone() == (200000,)
+    with search_index_reader.step_budget(db, 10_000_000):
+        assert db.execute(count + "SELECT count(*) FROM n").fetchone() == (200000,)
+    with (
+        pytest.raises(sqlite3.OperationalError, match="no such table"),
+        search_index_reader.step_budget(db, 50_000),
+    ):
+        db.execute("SELECT * FROM nergens")
+
+
+def test_a_small_search_is_answered_on_the_event_loop_a_large_one_in_a_thread(
+    real_build: pipeline.Outcome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert real_build.path is not None
+    root = real_build.path.parent.parent
+    handed: list[str] = []
+    to_thread = search_routes.run_in_threadpool
+
+    async def counted(func: Any, *args: Any) -> Any:
+        handed.append(func.__name__)
+        return await to_thread(func, *args)
+
+    monkeypatch.setattr(search_routes, "run_in_threadpool", counted)
+    settings = ServeSettings(store=root, query_workers=0, response_cache_mb=0, page_cache_mb=0)
+    with TestClient(create_app(settings)) as c:
+        small = _get(c, q="pilothub")
+        assert _iris(small) and handed == []
+        # every search over its budget: stopped on the loop, answered the same in a thread
+        monkeypatch.setattr(search_routes, "LOOP_STEPS", 1)
+        again = _get(c, q="pilothub", page=1)
+        assert again.json() == small.json()
+        assert handed == ["search"]
+        page = c.get("/search", params={"q": "docent"}, headers=HTML)
+        assert page.status_code == 200 and "docent" in page.text.lower()
+        assert handed == ["search", "search"]
