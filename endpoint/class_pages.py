@@ -20,9 +20,9 @@ from fastapi.responses import HTMLResponse, Response
 from ontology.namespaces import prefixes
 from ontology.text import sort_key
 
-from .class_listing import SORTS, NoListing, class_counts, open_listing
+from .class_listing import SORTS, NoListing, class_counts, open_listing, texts_of
 from .entry_common import BadInput, Page, page_number, param, templates
-from .entry_labels import curie, fetch_texts, short
+from .entry_labels import curie, short
 from .page_common import made
 from .ui_text import fill, texts
 
@@ -84,7 +84,7 @@ def _classes(request: Request) -> Response:
     counts = class_counts(view.reader)
     if counts is None:
         counts = {r["class"].value: int(r["n"].value) for r in view.reader.select(CLASSES)}
-    names = fetch_texts(view.reader, counts)
+    names = texts_of(view.reader, counts)
     rows = [
         {
             "iri": c,
@@ -138,7 +138,7 @@ def _class_page(request: Request) -> Response:
     shown = [iri for iri, _ in found.rows]
     links = dict(found.rows)
     listed = found.texts or {}  # the build's names of the rows; the store's for the rest
-    names = fetch_texts(view.reader, [i for i in (class_iri, *shown) if i not in listed])
+    names = texts_of(view.reader, [i for i in (class_iri, *shown) if i not in listed])
     names.update(listed)
     label = names[class_iri].label(class_iri, view.lang)
 

@@ -16,9 +16,9 @@ from fastapi.responses import Response
 from ontology.namespaces import prefixes, sparql_prologue
 from queries import GROUPS, examples
 
-from .class_listing import class_counts
+from .class_listing import class_counts, texts_of
 from .entry_common import Page
-from .entry_labels import fetch_texts, values_block
+from .entry_labels import values_block
 from .ui_text import texts
 
 router = APIRouter()
@@ -136,7 +136,7 @@ def home(request: Request) -> Response:
             for r in view.reader.select(COUNTS % values_block(kinds))
         }
     sources = view.reader.select(prologue + SOURCES)
-    names = fetch_texts(view.reader, [*kinds, *(r["src"].value for r in sources)])
+    names = texts_of(view.reader, [*kinds, *(r["src"].value for r in sources)])
     source_rows = [
         {
             "title": names[r["src"].value].label(r["src"].value, view.lang),

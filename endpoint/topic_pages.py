@@ -517,7 +517,7 @@ def index_page(request: Request, topic: Topic) -> Response:
         r["c"].value: int(r["n"].value)
         for r in view.reader.select(sparql_prologue(view.base) + INDEX, subs)
     }
-    txt = fetch_texts(view.reader, counts)
+    txt = texts_of(view.reader, counts)
     prefix = scheme_iri(view.base, topic.scheme) + "/"
     rows = [
         {
