@@ -133,8 +133,18 @@ def render(request: Request, p: HttpProblem) -> Response:
     return PlainTextResponse("\n".join(lines) + "\n", status_code=p.status, headers=headers)
 
 
+# What a request gets when the server fails in a way no route foresaw (the traceback goes to the
+# server's log, never to the client).
+INTERNAL = HttpProblem(
+    500,
+    "this request could not be answered because of an error inside the server",
+    hint="try again; if it keeps failing, tell the maintainers the time and the address asked for",
+)
+
+
 def install(app: FastAPI) -> None:
-    """Registers the handlers that render ``HttpProblem`` and executor errors."""
+    """Registers the handlers that render ``HttpProblem``, executor errors and any other error
+    (a 500 that says what happened and what to do, instead of a bare "Internal Server Error")."""
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HttpProblem)
@@ -144,5 +154,9 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, ExecutorError)
         return render(request, from_executor_error(exc))
 
+    async def on_defect(request: Request, exc: Exception) -> Response:
+        return render(request, INTERNAL)
+
     app.add_exception_handler(HttpProblem, on_problem)
     app.add_exception_handler(ExecutorError, on_executor_error)
+    app.add_exception_handler(Exception, on_defect)  # Starlette then re-raises it, for the log

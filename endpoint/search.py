@@ -7,6 +7,7 @@ Bad parameters answer 400 and a release without an index 503, both in the negoti
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -313,15 +314,33 @@ def search_router(
                 index.close()
                 media = "application/json" if fmt == "json" else "text/html; charset=utf-8"
                 return Response(seen, media_type=media, headers=cache_headers(etag))
-            with index, step_budget(index.db, budget):
-                kind = _kind(index, kind_name)
-                query = Query.parse(q)
-                results = (
-                    index.search(query, kind, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-                    if q
-                    else Results(0, [], [])
-                )
-                all_kinds = sorted(index.kinds().values(), key=lambda k: k.label(lang).casefold())
+            try:
+                with index, step_budget(index.db, budget):
+                    kind = _kind(index, kind_name)
+                    query = Query.parse(q)
+                    results = (
+                        index.search(query, kind, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+                        if q
+                        else Results(0, [], [])
+                    )
+                    all_kinds = sorted(
+                        index.kinds().values(), key=lambda k: k.label(lang).casefold()
+                    )
+            except sqlite3.Error as e:  # damaged or unreadable: the next request opens it again
+                index.forget()
+                raise BadRequest(
+                    503,
+                    (
+                        f"de zoekindex van deze release kon niet worden gelezen ({e})",
+                        f"the search index of this release could not be read ({e})",
+                    ),
+                    (
+                        "probeer het zo opnieuw; blijft het mislukken, dan maakt de beheerder "
+                        "een nieuwe release met 'kennisgraaf build'",
+                        "try again shortly; if it keeps failing, the operator makes a new "
+                        "release with 'kennisgraaf build'",
+                    ),
+                ) from None
         except BadRequest as err:
             return problem(request, fmt, lang, err, q[:MAX_QUERY])
         headers = cache_headers(etag)

@@ -274,6 +274,10 @@ class SearchIndex:
     def close(self) -> None:
         """Nothing to close: the connection stays with the thread (:func:`reused_index`)."""
 
+    def forget(self) -> None:
+        """Closes the connection after a failed read: the next request opens the file again."""
+        forget_index(self._opened)
+
     def __enter__(self) -> SearchIndex:
         return self
 

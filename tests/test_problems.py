@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from fastapi.testclient import TestClient
 from starlette.requests import Request
 
+from endpoint import entity_view
+from endpoint.app import create_app
 from endpoint.executor import (
     NotAcceptable,
     Overloaded,
@@ -17,6 +20,8 @@ from endpoint.executor import (
     WritesDisabled,
 )
 from endpoint.problems import HttpProblem, from_executor_error, render
+from endpoint.settings import ServeSettings
+from ingest import pipeline
 
 
 def request(accept: str | None = None) -> Request:
@@ -94,3 +99,31 @@ def test_a_problem_keeps_its_own_headers() -> None:
     response = render(request(), p)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_an_error_no_route_foresaw_is_a_500_that_says_what_to_do(
+    real_build: pipeline.Outcome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A defect anywhere behind the routes (here: in the entity page) reaches the client as a
+    500 with what happened and what to do, never as a bare "Internal Server Error" (the
+    traceback goes to the server's log)."""
+    assert real_build.path is not None
+
+    def defect(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(entity_view.EntityView, "build", defect)
+    settings = ServeSettings(
+        store=real_build.path.parent.parent, query_workers=0, response_cache_mb=0, page_cache_mb=0
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        page = c.get("/doc/hub/pilothub-xr", headers={"accept": "text/html"})
+        assert page.status_code == 500
+        assert "error inside the server" in page.text and "what to do: try again" in page.text
+        assert "Traceback" not in page.text and "a defect" not in page.text
+        asked = c.get("/doc/hub/pilothub-xr", headers={"accept": "application/json, text/html"})
+        assert asked.status_code == 500
+        body = asked.json()
+        assert body["ok"] is False and body["status"] == 500 and body["hint"].startswith("try")
+        # the RDF of the same thing does not build the page: it still answers
+        assert c.get("/doc/hub/pilothub-xr.ttl").status_code == 200

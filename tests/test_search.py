@@ -547,3 +547,39 @@ def test_a_small_search_is_answered_on_the_event_loop_a_large_one_in_a_thread(
         page = c.get("/search", params={"q": "docent"}, headers=HTML)
         assert page.status_code == 200 and "docent" in page.text.lower()
         assert handed == ["search", "search"]
+
+
+def test_an_index_that_fails_a_read_answers_503_and_is_opened_again(
+    real_build: pipeline.Outcome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert real_build.path is not None
+    root = real_build.path.parent.parent
+    search = SearchIndex.search
+    opened: list[Path] = []  # connections made
+    connect = search_index_reader.connect_readonly
+
+    def failing(*_args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def counted(path: Path) -> Any:
+        opened.append(path)
+        return connect(path)
+
+    monkeypatch.setattr(search_index_reader, "connect_readonly", counted)
+    settings = ServeSettings(store=root, query_workers=0, response_cache_mb=0, page_cache_mb=0)
+    with TestClient(create_app(settings)) as c:
+        assert _iris(_get(c, q="pilothub"))
+        monkeypatch.setattr(SearchIndex, "search", failing)
+        r = _get(c, q="pilothub", page=1)
+        assert r.status_code == 503
+        body = r.json()
+        assert "could not be read (disk I/O error)" in _get(c, q="x", lang="en").json()["error"]
+        assert "kennisgraaf build" in body["hint"]
+        page = _get(c, HTML, q="pilothub", page=1)
+        assert page.status_code == 503 and "disk I/O error" in page.text
+        monkeypatch.setattr(SearchIndex, "search", search)
+        before = len(opened)
+        assert _iris(_get(c, q="pilothub", page=1))
+        assert len(opened) == before + 1, "the failed connection was kept"
+        assert _iris(_get(c, q="docent"))
+        assert len(opened) == before + 1, "a working connection is kept"
