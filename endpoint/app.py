@@ -100,8 +100,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     # one bounded cache of rendered pages for documents, search and the entry pages
     pages = app.state.page_cache = PageCache(settings.page_cache_mb * 1024 * 1024)
     labels = app.state.labels = IndexLabels(reader)  # names of linked things, for the pages
-    # The pages people browse first (documents first of all): the router tries each included router's routes in turn
-    # (~5 us a router), and no two of these share a path, so the order changes only the cost.
+    # The pages people browse first (documents first of all): the router tries each included
+    # router's routes in turn (~5 us a router), and no two of these share a path, so the order
+    # changes only the cost.
     app.include_router(dereference_router(settings, reader, templates, pages, labels))
     app.include_router(class_pages_router)
     app.include_router(search_router(settings, reader, templates, pages))

@@ -76,9 +76,10 @@ def lang_switch(request: Request, other: str) -> str:
     """The address of this page in the language ``other``: its path and query with ``lang`` set
     (any ``lang`` there removed, the new one last), as Starlette's
     ``request.url.include_query_params(lang=other)`` gives them, without building and parsing two
-    URLs (every page has the switch: 20-70 us a page)."""
+    URLs (every page has the switch: 20-70 us a page). Bytes that are not UTF-8 in the query
+    (which Starlette's URL refuses) become U+FFFD: the page still has its switch."""
     path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
-    query = request.scope.get("query_string", b"").decode().partition("#")[0]
+    query = request.scope.get("query_string", b"").decode("utf-8", "replace").partition("#")[0]
     kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"]
     return f"{path}?{urlencode([*kept, ('lang', other)])}"
 

@@ -2,7 +2,9 @@
 
 HTML for a browser, JSON for ``Accept: application/json`` (or ``?format=json``). The index is
 the one of the release being served (``search_index_reader``); see there for matching and ranks.
-Bad parameters answer 400 and a release without an index 503, both in the negotiated format.
+Bad parameters answer 400, a release without an index and an index that cannot be read 503, in
+the negotiated format. A search starts on the event loop with a budget of SQLite steps and moves
+to a thread past it (``search_route``).
 """
 
 from __future__ import annotations

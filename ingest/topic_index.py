@@ -17,9 +17,9 @@ schemes of :data:`ontology.iris.TOPIC_SCHEMES`:
   for each); ``notation`` the smallest ``skos:notation`` of its ``kg:evidenceStrength`` (the
   digits that order evidence items, strongest first), for evidence items and claims.
 
-The queries run in Rust, beside the search index (3.0 s at 1M triples with the rows made into
-Python tuples; written after the index, 0.4 s).
-The endpoint reads the tables while the store is as built (``endpoint/topic_index.py``) and reads
+The queries (the concepts, their members with their classes, the evidence through ``kg:about``,
+the notations) run in Rust beside the search index: 3.0 s at 1M triples with the rows made into
+Python tuples; the tables are written after the index, 0.4 s. The endpoint reads the tables while the store is as built (``endpoint/topic_index.py``) and reads
 the store after a write or without them.
 """
 
@@ -88,9 +88,9 @@ def topic_members(store: ox.Store, base: str) -> tuple[Topics, dict[str, str]]:
         }
         for row in _select(store, prologue + CONCEPTS, subs, "scheme"):
             out.setdefault((row["c"].value, prop), [])
-        for query in (DIRECT, VIA):
+        for query, through in ((DIRECT, False), (VIA, True)):
             for row in _select(store, prologue + query, subs, "scheme", "prop"):
-                via = row["via"].value if "via" in query and row["via"] is not None else ""
+                via = row["via"].value if through else ""
                 rows = out.setdefault((row["c"].value, prop), [])
                 rows.append((row["m"].value, row["cls"].value, via))
     notations = {

@@ -137,6 +137,22 @@ def test_the_language_switch_keeps_the_address(path: str, query: bytes) -> None:
     assert lang_switch(Request(scope), "en").count("lang=") == 1
 
 
+def test_a_query_that_is_not_utf8_keeps_the_page_and_its_switch(client: TestClient) -> None:
+    r = client.get("/klasse?iri=kg%3AHub&x=%FF%FE", headers={"accept": "text/html"})
+    assert r.status_code == 200
+    switch = BeautifulSoup(r.text, "html.parser").select_one("nav.lang a")
+    assert switch is not None and switch["href"].startswith("/klasse?iri=kg%3AHub&x=")
+    assert switch["href"].endswith("&lang=en")
+    # raw bytes that are not UTF-8 (no client should send them; Starlette's URL refuses them)
+    scope = {
+        "type": "http",
+        "path": "/klasse",
+        "query_string": b"iri=kg:Hub&x=\xff",
+        "headers": [(b"host", b"testserver")],
+    }
+    assert lang_switch(Request(scope), "en") == "/klasse?iri=kg%3AHub&x=%EF%BF%BD&lang=en"
+
+
 def test_accept_language_chooses_english(client: TestClient) -> None:
     page = soup(client, FUNDING, **{"accept-language": "en-GB,en;q=0.9,nl;q=0.5"})
     assert page.html["lang"] == "en"
