@@ -20,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from endpoint import entity_view, incoming_index
+from endpoint import entity_view, home, incoming_index
 from endpoint.app import create_app
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
@@ -319,3 +319,71 @@ def test_the_list_is_read_from_the_release_being_served(listed_store: Path) -> N
     assert listed.page(SOURCE, PROV_ENTITY, counts[PROV_ENTITY] - 1, 3) is not None
     assert listed.page(SOURCE, PROV_ENTITY, counts[PROV_ENTITY], 3) == []
     assert listed.counts(HUB) is None  # not listed: the page reads the store
+
+
+# -- the home page's sources ---------------------------------------------------------------------
+
+
+def source_counts(c: TestClient) -> dict[str, int]:
+    """Per source document on the home page: the number of things it is the source of."""
+    r = c.get("/", headers={"accept": "text/html", "accept-language": "nl"})
+    assert r.status_code == 200
+    section = BeautifulSoup(r.text, "html.parser").find(
+        "section", attrs={"aria-labelledby": "bronnen"}
+    )
+    out = {}
+    for li in section.find_all("li"):
+        a = li.find("a")
+        number = li.get_text().rsplit(":", 1)[1].strip().split()[0].replace(".", "")
+        out[ID + str(a["href"]).removeprefix("/doc/")] = int(number)
+    return out
+
+
+def derived_from_store(root: Path) -> dict[str, int]:
+    store = ox.Store.read_only(str((root / "current").resolve()))
+    res = store.query(
+        "SELECT ?src (COUNT(DISTINCT ?e) AS ?n) WHERE { "
+        "?src a <https://kennisgraaf.nl/def/SourceDocument> . "
+        "OPTIONAL { ?e <http://www.w3.org/ns/prov#wasDerivedFrom> ?src } } GROUP BY ?src",
+        use_default_graph_as_union=True,
+    )
+    assert isinstance(res, ox.QuerySolutions)
+    return {r["src"].value: int(r["n"].value) for r in res}
+
+
+@pytest.mark.parametrize("limits", ["real", "low"])
+def test_the_home_page_counts_what_each_source_is_the_source_of(
+    listed_store: Path, monkeypatch: pytest.MonkeyPatch, limits: str
+) -> None:
+    # "low": this module's store lists the links of the large documents of more than LOW quads,
+    # which the home page then takes for its large sources; "real": its limit differs from the
+    # build's, so the home page counts with one query
+    if limits == "low":
+        monkeypatch.setattr(home, "SMALL", LOW)
+    asked: list[str] = []
+    counts = incoming_index.IndexedIncoming.counts
+
+    def looked_up(self: Any, iri: str) -> Any:
+        asked.append(iri)
+        return counts(self, iri)
+
+    monkeypatch.setattr(incoming_index.IndexedIncoming, "counts", looked_up)
+    with client(listed_store) as c:
+        shown = source_counts(c)
+    assert shown == derived_from_store(listed_store)
+    assert shown[SOURCE] > LOW
+    assert (SOURCE in asked) == (limits == "low")
+
+
+def test_after_a_write_the_home_page_counts_the_sources_in_the_store(
+    listed_store: Path, tmp_path: Path
+) -> None:
+    root = copy_of(listed_store, tmp_path)
+    with client(root, update_token=TOKEN) as c:
+        before = source_counts(c)[SOURCE]
+        update(
+            c,
+            f"INSERT DATA {{ GRAPH <{ID}graph/test> {{ <{ID}x/nieuw> "
+            f"<http://www.w3.org/ns/prov#wasDerivedFrom> <{SOURCE}> }} }}",
+        )
+        assert source_counts(c)[SOURCE] == before + 1
