@@ -129,9 +129,10 @@ SELECT ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } LIMIT 
 
 def _index_is_current(release: Path) -> bool:
     """Whether the release's index and metadata are what this version's build writes (the pages
-    read labels by IRI from the index, class pages the names of their rows, and small documents
-    are made on the event loop by the list of large ones in the metadata; a release built
-    before would be measured on slower fallbacks)."""
+    read labels by IRI from the index, class pages the names of their rows, entity pages the
+    links to the most linked-to things, topic pages their members and the names of what they
+    show, and small documents are made on the event loop by the list of large ones in the
+    metadata; a release built before would be measured on slower fallbacks)."""
     meta = release.with_suffix(".json")
     if not meta.is_file() or "large_documents" not in json.loads(meta.read_text()):
         return False

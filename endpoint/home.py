@@ -173,9 +173,10 @@ def home(request: Request) -> Response:
             r["class"].value: int(r["n"].value)
             for r in view.reader.select(COUNTS % values_block(kinds))
         }
-    sources = view.reader.select(prologue + SOURCES)
-    names = texts_of(view.reader, [*kinds, *(r["src"].value for r in sources)])
-    derived = derived_counts(view, [r["src"].value for r in sources])
+    with view.reader.pinned():  # one release; its index looked at once (for each source)
+        sources = view.reader.select(prologue + SOURCES)
+        names = texts_of(view.reader, [*kinds, *(r["src"].value for r in sources)])
+        derived = derived_counts(view, [r["src"].value for r in sources])
     source_rows = [
         {
             "title": names[r["src"].value].label(r["src"].value, view.lang),
