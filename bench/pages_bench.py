@@ -78,7 +78,8 @@ from bench.process_memory import memory_table
 from endpoint.class_listing import SHOWN
 from endpoint.entity_view import PAGE_SIZE
 from endpoint.index_labels import IRI_INDEX
-from ontology.iris import TOPIC_SCHEMES
+from ontology.iris import TOPIC_SCHEMES, scheme_iri
+from ontology.namespaces import CANONICAL_BASE
 
 DEFAULT_SIZES = "1M"
 ENTITIES = 300
@@ -257,15 +258,15 @@ def _crowded(release: Path, rnd: random.Random) -> list[tuple[str, str]]:
 def _topics(release: Path) -> list[tuple[str, str]]:
     """(IRI, page) for every theme and target group (the concepts of the schemes with a page:
     /thema/…, /doelgroep/…), from the build's list in the index."""
-    schemes = {scheme for scheme, _prop in TOPIC_SCHEMES}
+    prefixes = {scheme_iri(CANONICAL_BASE, scheme) + "/": scheme for scheme, _ in TOPIC_SCHEMES}
     with sqlite3.connect(f"{(release / 'search.sqlite').as_uri()}?mode=ro", uri=True) as db:
         concepts = [r[0] for r in db.execute("SELECT concept FROM topic ORDER BY concept")]
-    out = []
-    for iri in concepts:
-        scheme, _, slug = iri.removeprefix("https://kennisgraaf.nl/id/begrip/").partition("/")
-        if scheme in schemes:
-            out.append((iri, f"/{scheme}/{slug}"))
-    return out
+    return [
+        (iri, f"/{scheme}/{iri.removeprefix(prefix)}")
+        for iri in concepts
+        for prefix, scheme in prefixes.items()
+        if iri.startswith(prefix)
+    ]
 
 
 def _check(base: str, paths: list[str], accept: str) -> list[str]:

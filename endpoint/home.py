@@ -8,6 +8,7 @@ as text, so the home page never links to nothing. Three queries: counts, sources
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 import pyoxigraph as ox
@@ -21,7 +22,6 @@ from .class_listing import class_counts, texts_of
 from .entry_common import Page
 from .entry_labels import values_block
 from .incoming_index import IndexedIncoming
-from .rdf_document import SMALL
 from .ui_text import texts
 
 router = APIRouter()
@@ -60,7 +60,7 @@ SELECT ?src (SAMPLE(?issued) AS ?date) WHERE {
 } GROUP BY ?src
 """
 
-# what each source document is the source of: after a write (see derived_counts)
+# what each source document is the source of, when the build's list cannot say (derived_counts)
 DERIVED = """
 SELECT ?src (COUNT(DISTINCT ?e) AS ?n) WHERE {
   ?src a kg:SourceDocument .
@@ -68,31 +68,30 @@ SELECT ?src (COUNT(DISTINCT ?e) AS ?n) WHERE {
 } GROUP BY ?src
 """
 DERIVED_FROM = STANDARD_PREFIXES["prov"] + "wasDerivedFrom"
+FEW_QUADS = 1000  # a source cited by at most this many quads is counted by pattern
 
 
 def derived_counts(view: Page, sources: list[str]) -> dict[str, int]:
     """How many things each of ``sources`` is the source of (``prov:wasDerivedFrom``, distinct
-    subjects). While the store is as built: a source with many (a large document of the
-    release) from the build's list of links (``endpoint/incoming_index.py``), the others by
-    pattern (at most a few hundred quads each); else one query for all (30 ms at 1M triples,
-    where the sources are cited 140,000 times: most of a home page)."""
-    reader = view.reader
-    large = reader.large_documents(SMALL)
-    if large is not None:
-        listed = IndexedIncoming(reader)
-        counts: dict[str, int] = {}
-        node = ox.NamedNode(DERIVED_FROM)
-        for src in sources:
-            by_relation = listed.counts(src) if src in large else None
-            if by_relation is not None:
-                counts[src] = by_relation.get(DERIVED_FROM, 0)
-            elif src not in large:
-                counts[src] = len({q.subject for q in reader.quads(None, node, ox.NamedNode(src))})
-            else:
-                break  # a large one the list cannot give: all with one query
-        else:
-            return counts
-    rows = reader.select(sparql_prologue(view.base) + DERIVED)
+    subjects): from the build's list of links for a source it lists (``endpoint/incoming_index.py``,
+    while the store is as built), else by pattern up to :data:`FEW_QUADS` quads; past that, one
+    query for all (30 ms at 1M triples, where the sources are cited 140,000 times: most of a
+    home page)."""
+    listed = IndexedIncoming(view.reader)
+    node = ox.NamedNode(DERIVED_FROM)
+    counts: dict[str, int] = {}
+    for src in sources:
+        by_relation = listed.counts(src)
+        if by_relation is not None:
+            counts[src] = by_relation.get(DERIVED_FROM, 0)
+            continue
+        quads = list(islice(view.reader.quads(None, node, ox.NamedNode(src)), FEW_QUADS + 1))
+        if len(quads) > FEW_QUADS:
+            break  # many, not listed (after a write): all with one query
+        counts[src] = len({q.subject for q in quads})
+    else:
+        return counts
+    rows = view.reader.select(sparql_prologue(view.base) + DERIVED)
     found = {r["src"].value: int(r["n"].value) for r in rows}
     return {src: found.get(src, 0) for src in sources}
 

@@ -34,6 +34,21 @@ def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
     )
 
 
+def rendering_client(
+    store: Path, *, raise_server_exceptions: bool = True, **settings: object
+) -> TestClient:
+    """The real app on the store folder ``store`` with both caches off, so that every request
+    makes its page; queries in-process; more ``settings`` as ``ServeSettings`` takes them."""
+    made = ServeSettings(
+        store=store,
+        query_workers=0,
+        response_cache_mb=0,
+        page_cache_mb=0,
+        **settings,  # type: ignore[arg-type]
+    )
+    return TestClient(create_app(made), raise_server_exceptions=raise_server_exceptions)
+
+
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory: pytest.TempPathFactory) -> pipeline.Outcome:
     store = tmp_path_factory.mktemp("real-store")

@@ -21,14 +21,12 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from endpoint import entity_view, home, incoming_index
-from endpoint.app import create_app
-from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from ingest import incoming_index as building
 from ingest import large_subjects, pipeline
 from ingest.settings import BuildSettings
 from ontology.text import link_order
-from tests.conftest import DATA
+from tests.conftest import DATA, rendering_client
 from tests.sparql_support import TOKEN, update
 
 ID = "https://kennisgraaf.nl/id/"
@@ -86,17 +84,6 @@ def uses(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     monkeypatch.setattr(incoming_index.IndexedIncoming, "page", listed)
     monkeypatch.setattr(ReleaseStore, "column", sparql)
     return calls
-
-
-def client(root: Path, **settings: Any) -> TestClient:
-    """The real app with both caches off: every request makes its page."""
-    return TestClient(
-        create_app(
-            ServeSettings(
-                store=root, query_workers=0, response_cache_mb=0, page_cache_mb=0, **settings
-            )
-        )
-    )
 
 
 def links_section(c: TestClient, path: str) -> str:
@@ -204,7 +191,7 @@ PAGES = [
 def test_pages_from_the_list_are_the_pages_read_from_the_store(
     listed_store: Path, path: str, uses: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with client(listed_store) as c:
+    with rendering_client(listed_store) as c:
         listed = links_section(c, path)  # listed by this build: the list is read first
         assert uses["list"] > 0 and uses["sparql"] == 0, uses
         # as for a thing the build did not list: 277 links, at most INLINE_LIMIT, by pattern
@@ -231,7 +218,7 @@ def test_a_listed_thing_is_not_read_from_the_store(
         return quads(self, s, p, o)
 
     monkeypatch.setattr(ReleaseStore, "quads", counted)
-    with client(listed_store) as c:
+    with rendering_client(listed_store) as c:
         assert group_count(links_section(c, SOURCE_PAGE), "in-entity") > LOW
     assert read == [], "the links to a listed thing come from the list only"
 
@@ -254,7 +241,7 @@ def test_only_a_large_document_is_looked_up_in_the_list(
         return index(self)
 
     monkeypatch.setattr(incoming_index.IndexedIncoming, "_index", looked_up)
-    with client(listed_store) as c:
+    with rendering_client(listed_store) as c:
         assert group_count(links_section(c, SOURCE_PAGE), "in-entity") > LOW
         assert asked, "the links to a large document come from the list"
         reader = ReleaseStore(listed_store)
@@ -270,7 +257,7 @@ def test_after_a_write_the_links_are_read_from_the_store(
     listed_store: Path, tmp_path: Path, uses: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = copy_of(listed_store, tmp_path)
-    with client(root, update_token=TOKEN) as c:
+    with rendering_client(root, update_token=TOKEN) as c:
         before = group_count(links_section(c, SOURCE_PAGE), "in-entity")
         assert uses["list"] > 0 and uses["sparql"] == 0
         update(
@@ -292,7 +279,7 @@ def test_without_the_list_the_links_are_read_from_the_store(
     uses: dict[str, int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with client(listed_store) as c:
+    with rendering_client(listed_store) as c:
         expected = links_section(c, PAGES[2])
     root = copy_of(listed_store, tmp_path)
     if damage == "no index file":
@@ -302,7 +289,7 @@ def test_without_the_list_the_links_are_read_from_the_store(
             db.execute("DROP TABLE incoming")
     monkeypatch.setattr(entity_view, "INLINE_LIMIT", LOW)
     uses.update(list=0, sparql=0)
-    with client(root) as c:
+    with rendering_client(root) as c:
         got = links_section(c, PAGES[2])
     assert uses == {"list": 0, "sparql": uses["sparql"]} and uses["sparql"] > 0
     if damage == "no tables":  # the labels still come from the index: the same page
@@ -356,19 +343,23 @@ def test_the_home_page_counts_what_each_source_is_the_source_of(
     listed_store: Path, monkeypatch: pytest.MonkeyPatch, limits: str
 ) -> None:
     # "low": this module's store lists the links of the large documents of more than LOW quads,
-    # which the home page then takes for its large sources; "real": its limit differs from the
-    # build's, so the home page counts with one query
+    # which the home page then takes for its large sources; "real": as a release without the
+    # list, so the home page counts by pattern (or with one query for a source cited often)
     if limits == "low":
-        monkeypatch.setattr(home, "SMALL", LOW)
+        monkeypatch.setattr(incoming_index, "SMALL", LOW)
+    else:
+        monkeypatch.setattr(incoming_index.IndexedIncoming, "_index", lambda self: None)
     asked: list[str] = []
     counts = incoming_index.IndexedIncoming.counts
 
     def looked_up(self: Any, iri: str) -> Any:
-        asked.append(iri)
-        return counts(self, iri)
+        found = counts(self, iri)
+        if found is not None:  # the list answered for this source
+            asked.append(iri)
+        return found
 
     monkeypatch.setattr(incoming_index.IndexedIncoming, "counts", looked_up)
-    with client(listed_store) as c:
+    with rendering_client(listed_store) as c:
         shown = source_counts(c)
     assert shown == derived_from_store(listed_store)
     assert shown[SOURCE] > LOW
@@ -379,7 +370,7 @@ def test_after_a_write_the_home_page_counts_the_sources_in_the_store(
     listed_store: Path, tmp_path: Path
 ) -> None:
     root = copy_of(listed_store, tmp_path)
-    with client(root, update_token=TOKEN) as c:
+    with rendering_client(root, update_token=TOKEN) as c:
         before = source_counts(c)[SOURCE]
         update(
             c,
@@ -387,3 +378,22 @@ def test_after_a_write_the_home_page_counts_the_sources_in_the_store(
             f"<http://www.w3.org/ns/prov#wasDerivedFrom> <{SOURCE}> }} }}",
         )
         assert source_counts(c)[SOURCE] == before + 1
+
+
+def test_a_source_cited_often_and_not_listed_is_counted_with_one_query(
+    listed_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(incoming_index.IndexedIncoming, "_index", lambda self: None)
+    monkeypatch.setattr(home, "FEW_QUADS", 10)
+    queried: list[str] = []
+    select = ReleaseStore.select
+
+    def counted(self: Any, query: str, *args: Any) -> Any:
+        if query.endswith(home.DERIVED):
+            queried.append(query)
+        return select(self, query, *args)
+
+    monkeypatch.setattr(ReleaseStore, "select", counted)
+    with rendering_client(listed_store) as c:
+        assert source_counts(c) == derived_from_store(listed_store)
+    assert len(queried) == 1

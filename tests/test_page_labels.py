@@ -23,32 +23,16 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from endpoint import entity_view, index_labels, search_index_reader
-from endpoint.app import create_app
 from endpoint.index_labels import IndexLabels
 from endpoint.search_index_reader import IRI_CHUNK as CHUNK
-from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from ingest import pipeline
+from tests.conftest import rendering_client
 from tests.sparql_support import TOKEN, update
 
 ID = "https://kennisgraaf.nl/id/"
 NPULS = ID + "programma/npuls"
 HUB = ID + "hub/pilothub-xr"
-
-
-def rendering_client(store: Path, **settings: object) -> TestClient:
-    """The real app with both caches off: every request renders its page."""
-    return TestClient(
-        create_app(
-            ServeSettings(
-                store=store,
-                query_workers=0,
-                response_cache_mb=0,
-                page_cache_mb=0,
-                **settings,  # type: ignore[arg-type]
-            )
-        )
-    )
 
 
 def html(c: TestClient, path: str) -> BeautifulSoup:

@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 from endpoint import entity_view
-from endpoint.app import create_app
 from endpoint.executor import (
     NotAcceptable,
     Overloaded,
@@ -20,8 +18,8 @@ from endpoint.executor import (
     WritesDisabled,
 )
 from endpoint.problems import HttpProblem, from_executor_error, render
-from endpoint.settings import ServeSettings
 from ingest import pipeline
+from tests.conftest import rendering_client
 
 
 def request(accept: str | None = None) -> Request:
@@ -113,10 +111,8 @@ def test_an_error_no_route_foresaw_is_a_500_that_says_what_to_do(
         raise RuntimeError("a defect")
 
     monkeypatch.setattr(entity_view.EntityView, "build", defect)
-    settings = ServeSettings(
-        store=real_build.path.parent.parent, query_workers=0, response_cache_mb=0, page_cache_mb=0
-    )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    root = real_build.path.parent.parent
+    with rendering_client(root, raise_server_exceptions=False) as c:
         page = c.get("/doc/hub/pilothub-xr", headers={"accept": "text/html"})
         assert page.status_code == 500
         assert "error inside the server" in page.text and "what to do: try again" in page.text

@@ -24,6 +24,7 @@ from ingest import pipeline
 from ingest import search_index as build_side
 from ingest.settings import BuildSettings
 from ontology.text import forms, stems, words
+from tests.conftest import rendering_client
 from tests.live_server import live_server
 
 BASE = "https://kennisgraaf.nl/"
@@ -535,8 +536,7 @@ def test_a_small_search_is_answered_on_the_event_loop_a_large_one_in_a_thread(
         return await to_thread(func, *args)
 
     monkeypatch.setattr(search_routes, "run_in_threadpool", counted)
-    settings = ServeSettings(store=root, query_workers=0, response_cache_mb=0, page_cache_mb=0)
-    with TestClient(create_app(settings)) as c:
+    with rendering_client(root) as c:
         small = _get(c, q="pilothub")
         assert _iris(small) and handed == []
         # every search over its budget: stopped on the loop, answered the same in a thread
@@ -566,8 +566,7 @@ def test_an_index_that_fails_a_read_answers_503_and_is_opened_again(
         return connect(path)
 
     monkeypatch.setattr(search_index_reader, "connect_readonly", counted)
-    settings = ServeSettings(store=root, query_workers=0, response_cache_mb=0, page_cache_mb=0)
-    with TestClient(create_app(settings)) as c:
+    with rendering_client(root) as c:
         assert _iris(_get(c, q="pilothub"))
         monkeypatch.setattr(SearchIndex, "search", failing)
         r = _get(c, q="pilothub", page=1)

@@ -16,15 +16,14 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from endpoint import topic_pages
-from endpoint.app import create_app
 from endpoint.entry_common import Page
 from endpoint.index_labels import IndexLabels
-from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from endpoint.topic_index import IndexedTopics
 from ingest import pipeline
 from ontology.iris import TOPIC_SCHEMES, scheme_iri
 from ontology.namespaces import CANONICAL_BASE, expand
+from tests.conftest import rendering_client
 from tests.sparql_support import TOKEN, update
 
 BASE = CANONICAL_BASE
@@ -51,14 +50,6 @@ def concepts(root: Path) -> list[tuple[str, str]]:
         ):
             out.append((scheme, q.subject.value.removeprefix(prefix)))
     return sorted(set(out))
-
-
-def client(root: Path, **settings: Any) -> TestClient:
-    """The real app with both caches off: every request makes its page."""
-    made = ServeSettings(
-        store=root, query_workers=0, response_cache_mb=0, page_cache_mb=0, **settings
-    )
-    return TestClient(create_app(made))
 
 
 def main(c: TestClient, path: str, lang: str = "nl") -> str:
@@ -109,7 +100,7 @@ def test_every_topic_page_from_the_list_equals_the_page_from_the_store(
 ) -> None:
     monkeypatch.setattr(topic_pages, "PAGE_SIZE", 2)  # pages, and ties in the order, show
     paths = [f"{TOPICS[scheme].path}/{slug}" for scheme, slug in concepts(root)]
-    with client(root) as c:
+    with rendering_client(root) as c:
         listed = {(p, lang): main(c, p, lang) for p in paths for lang in ("nl", "en")}
         kinds = {
             p: sorted({a.split("kind=")[1].split("&")[0] for a in _next_links(listed[(p, "nl")])})
@@ -145,7 +136,7 @@ def test_a_listed_topic_reads_no_member_from_the_store(
     )
     monkeypatch.setattr(topic_pages.TopicView, "evidence_details", counted)
     monkeypatch.setattr(topic_pages, "PAGE_SIZE", 2)
-    with client(root) as c:
+    with rendering_client(root) as c:
         main(c, "/thema/docentprofessionalisering")
     assert calls == []
     # the details of the evidence shown only (two per kind), not of all of it
@@ -156,7 +147,7 @@ def test_after_a_write_the_members_come_from_the_store(root: Path, tmp_path: Pat
     copy = tmp_path / "store"
     shutil.copytree(root, copy, symlinks=True)
     thing = f"{BASE}id/product/nieuw-in-xr"
-    with client(copy, update_token=TOKEN) as c:
+    with rendering_client(copy, update_token=TOKEN) as c:
         assert "nieuw-in-xr" not in main(c, "/thema/xr")
         update(
             c,
@@ -172,11 +163,11 @@ def test_after_a_write_the_members_come_from_the_store(root: Path, tmp_path: Pat
 def test_without_the_tables_the_members_come_from_the_store(root: Path, tmp_path: Path) -> None:
     copy = tmp_path / "store"
     shutil.copytree(root, copy, symlinks=True)
-    with client(copy) as c:
+    with rendering_client(copy) as c:
         before = main(c, "/thema/xr")
     with sqlite3.connect((copy / "current").resolve() / "search.sqlite") as db:
         db.execute("DROP TABLE topic_member")
-    with client(copy) as c:
+    with rendering_client(copy) as c:
         reader = ReleaseStore(copy)
         reader.store()
         assert (
