@@ -216,7 +216,7 @@ def texts_of(reader: ReleaseStore, iris: Iterable[str]) -> dict[str, Texts]:
     index without the listing's texts or the index of their IRIs."""
     wanted = list(dict.fromkeys(iris))
     listed: dict[str, Texts] = {}
-    opened = index_as_built(reader, "member_texts", _has_member_texts)
+    opened = index_as_built(reader, "member_texts", has_member_texts)
     if opened is not None:
         select = "SELECT iri, name_nl, name_en, desc_nl, desc_en FROM member"
         try:
@@ -230,7 +230,7 @@ def texts_of(reader: ReleaseStore, iris: Iterable[str]) -> dict[str, Texts]:
     return out
 
 
-def _has_member_texts(db: sqlite3.Connection) -> bool:
+def has_member_texts(db: sqlite3.Connection) -> bool:
     """Whether the listing holds the names and descriptions, and the index of its IRIs."""
     indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     columns = {r[1] for r in db.execute("PRAGMA table_info(member)")}

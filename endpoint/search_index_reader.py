@@ -433,6 +433,25 @@ def forget_index(opened: OpenIndex) -> None:
     opened.db.close()
 
 
+def read_as_built(
+    reader: ReleaseStore,
+    name: str,
+    check: Callable[[sqlite3.Connection], bool],
+    read: Callable[[sqlite3.Connection], T],
+) -> T | None:
+    """What ``read`` reads from the index of the release as built (see :func:`index_as_built`,
+    whose ``name`` and ``check`` these are); ``None`` when the index cannot say, also when the
+    read fails (the connection is then forgotten)."""
+    opened = index_as_built(reader, name, check)
+    if opened is None:
+        return None
+    try:
+        return read(opened.db)
+    except sqlite3.Error:
+        forget_index(opened)
+        return None
+
+
 def index_path(reader: ReleaseStore) -> Path:
     """Where the search index of the release ``reader`` serves is: within
     :meth:`ReleaseStore.pinned` the pinned one's (no ``readlink``, and a release a build

@@ -13,10 +13,12 @@ at a time, in the order of their names (evidence items: strongest first); ``?kin
 IRI>&page=N`` pages through one kind, as ``?in=&page=`` does for the links to an entity. A theme
 of the 1M-triple benchmark graph has about 1,600 members: unpaged, its page was 470 KB.
 
-Per page: one query for the concept, its members read by pattern (see :meth:`TopicView.members`),
-one query for the evidence details (their strength orders the evidence items), the names of all
-members from the release's index in one lookup (``endpoint/index_labels.py``: they decide the
-order), and the names and descriptions of what the page shows (by pattern).
+Per page: one query for the concept; its members with their names and sort keys from the
+build's list in one indexed query (``endpoint/topic_index.py``), with the details (kind,
+strength, source, support) of the evidence shown in one more; the names and descriptions of what
+the page shows from the class listing (``endpoint/class_listing.py``). After a write the members
+are read by pattern (see :meth:`TopicView.members`), the details of all their evidence with one
+SPARQL query (their strength orders the evidence items), the names from the store.
 """
 
 from __future__ import annotations
@@ -30,14 +32,14 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ontology.evidence_fields import FIELDS_OF_E
 from ontology.iris import concept_iri, is_slug, scheme_iri
 from ontology.namespaces import STANDARD_PREFIXES, prefixes, sparql_prologue
 from ontology.text import local_name, sort_key
 
 from .class_listing import texts_of
 from .entry_common import BadInput, Page, page_number, param
-from .entry_labels import Texts, fetch_texts, pick, short, values_block
-from .index_labels import IndexLabels
+from .entry_labels import Texts, pick, short, values_block
 from .topic_index import IndexedTopics
 from .ui_text import fill, texts
 
@@ -110,20 +112,8 @@ SELECT ?rel ?x ?o $concept $scheme WHERE {
 }
 """
 
-EVIDENCE = """
-SELECT ?e ?field ?v ?w WHERE {
-  VALUES ?e { %s }
-  { ?e kg:evidenceType ?v BIND("type" AS ?field) }
-  UNION { ?e kg:evidenceStrength ?v BIND("strength" AS ?field) }
-  UNION { ?e kg:evidenceStrength/skos:notation ?v BIND("notation" AS ?field) }
-  UNION { ?e prov:wasDerivedFrom ?v . ?v a kg:SourceDocument BIND("source" AS ?field) }
-  UNION { ?e kg:supportsClaim ?v BIND("supports" AS ?field) }
-  UNION {
-    ?v kg:supportsClaim ?e BIND("supported_by" AS ?field)
-    OPTIONAL { ?v kg:evidenceStrength ?w }
-  }
-}
-"""
+# the fields of the evidence items and claims of a VALUES block (``%s``)
+EVIDENCE = "SELECT ?e ?field ?v ?w WHERE {\n  VALUES ?e { %s }" + FIELDS_OF_E + "}\n"
 
 INDEX = """
 SELECT ?c (COUNT(DISTINCT ?s) AS ?n) $scheme $prop WHERE {
@@ -133,13 +123,15 @@ SELECT ?c (COUNT(DISTINCT ?s) AS ?n) $scheme $prop WHERE {
 """
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     iri: str
     classes: set[str] = field(default_factory=set)
     via: set[str] = field(default_factory=set)
     fields: dict[str, set[str]] = field(default_factory=dict)
     supporter_strength: dict[str, str] = field(default_factory=dict)
+    name: str | None = None  # in the reader's language, once known
+    key: str | None = None  # what it sorts by (``sort_key(name)``), when the build gave it
 
 
 def _notation(m: Member) -> str | None:
@@ -185,11 +177,9 @@ class TopicView:
         view: Page,
         topic: Topic,
         concept: str,
-        labels: IndexLabels,
         indexed: IndexedTopics,
     ) -> None:
         self.view = view
-        self.labels = labels
         self.indexed = indexed
         self.topic = topic
         self.concept = concept
@@ -241,7 +231,8 @@ class TopicView:
         members, listed = self.members()
         if not listed:  # their strength orders the evidence items: the details of all of them
             self.evidence_details([m for m in members.values() if self.is_evidence(m)])
-        groups = self.grouped(members, self.member_names(members))
+        self.name_members(members)
+        groups = self.grouped(members)
         if kind is not None and kind not in groups:
             known = ", ".join(sorted(groups)) or "-"
             raise BadInput("err_unknown_kind", value=repr(kind[:80]), kinds=known)
@@ -249,7 +240,7 @@ class TopicView:
         on_page = {cls: self.page_of(cls, of_cls, chosen[cls]) for cls, of_cls in groups.items()}
         if listed:  # the strengths came with the members: the details of those shown only
             shown_evidence = [m for rows in on_page.values() for m, _ in rows]
-            self.evidence_details([m for m in shown_evidence if self.is_evidence(m)])
+            self.evidence_details([m for m in shown_evidence if self.is_evidence(m)], listed)
         shown: set[str] = {*groups, *related["broader"], *related["narrower"]}
         for of_cls in on_page.values():
             for m, _label in of_cls:
@@ -283,10 +274,14 @@ class TopicView:
         with 1,600 members at 1M triples, against 0.1 s this way; 2 ms from the list)."""
         prop = self.subs[ox.Variable("prop")]
         out: dict[str, Member] = {}
-        listed = self.indexed.members(self.concept, prop.value)
+        listed = self.indexed.members(self.concept, prop.value, self.view.lang)
         if listed is not None:
-            for iri, cls, via, notation in listed:
-                m = out.get(iri) or out.setdefault(iri, Member(iri))
+            for iri, cls, via, notation, name, key in listed:
+                m = out.get(iri)
+                if m is None:
+                    m = out[iri] = Member(iri)
+                    if name:  # else none of its own: named by the rule of Texts.label
+                        m.name, m.key = name, key
                 m.classes.add(cls)
                 if via:
                     m.via.add(via)
@@ -324,17 +319,27 @@ class TopicView:
     def is_evidence(self, m: Member) -> bool:
         return section_of(m.classes, self.view.base)[0] == "evidence"
 
-    def evidence_details(self, evidence: list[Member]) -> None:
+    def evidence_details(self, evidence: list[Member], listed: bool = False) -> None:
+        """The fields of ``evidence`` shown on the page: from the build's list when the members
+        came from it (``listed``), else (and when the index cannot say after all) from the
+        store. A supporter with several strengths shows the first by IRI."""
         if not evidence:
             return
         by_iri = {m.iri: m for m in evidence}
-        query = EVIDENCE % values_block(by_iri)
-        for r in self.view.reader.select(self.prologue + query):
-            m = by_iri[r["e"].value]
-            field_name = r["field"].value
-            m.fields.setdefault(field_name, set()).add(r["v"].value)
-            if field_name == "supported_by" and r["w"] is not None:
-                m.supporter_strength[r["v"].value] = r["w"].value
+        rows = self.indexed.evidence_fields(list(by_iri)) if listed else None
+        if rows is None:
+            query = EVIDENCE % values_block(by_iri)
+            rows = [
+                (r["e"].value, r["field"].value, r["v"].value, r["w"].value if r["w"] else "")
+                for r in self.view.reader.select(self.prologue + query)
+            ]
+        for iri, field_name, value, strength in rows:
+            m = by_iri[iri]
+            m.fields.setdefault(field_name, set()).add(value)
+            if field_name == "supported_by" and strength:
+                known = m.supporter_strength.get(value)
+                if known is None or strength < known:
+                    m.supporter_strength[value] = strength
 
     def linked(self, iris: set[str], txt: dict[str, Texts]) -> list[dict[str, str]]:
         items = [
@@ -349,39 +354,38 @@ class TopicView:
             "label": txt[iri].label(iri, self.view.lang),
         }
 
-    def member_names(self, members: dict[str, Member]) -> dict[str, str]:
-        """Every member's name in the reader's language: from the release's index in one
-        lookup (they order the lists, so all are needed, not only those shown), from the store
-        for those the index does not name."""
+    def name_members(self, members: dict[str, Member]) -> None:
+        """Every member's name in the reader's language, as :func:`texts_of` gives it (they
+        order the lists, so all are needed, not only those shown): those the build's list
+        named came with it, the others from the class listing or the store."""
         lang = self.view.lang
-        found = self.labels.of(members)
-        names = {iri: pick(by_lang, lang) or "" for iri, by_lang in found.items()}
-        missing = [iri for iri in members if not names.get(iri)]
+        missing = [iri for iri, m in members.items() if m.name is None]
         if missing:
-            txt = fetch_texts(self.view.reader, missing)
-            names.update({iri: txt[iri].label(iri, lang) for iri in missing})
-        return {iri: names[iri] or local_name(iri) for iri in members}
+            txt = texts_of(self.view.reader, missing)
+            for iri in missing:
+                members[iri].name = txt[iri].label(iri, lang)
 
-    def grouped(
-        self, members: dict[str, Member], names: dict[str, str]
-    ) -> dict[str, list[tuple[Member, str]]]:
-        """Class -> its members with their names, in the order shown: the classes by section
-        and their place in :data:`SECTIONS`, evidence items strongest first, else by name."""
+    def grouped(self, members: dict[str, Member]) -> dict[str, list[tuple[Member, str]]]:
+        """Class -> its members with their names (see :meth:`name_members`), in the order
+        shown: the classes by section and their place in :data:`SECTIONS`, evidence items
+        strongest first, else by name."""
         base = self.view.base
         by_class: dict[str, list[tuple[Member, str]]] = {}
         place: dict[str, tuple[int, int, str]] = {}
         for m in members.values():
+            if m.key is None:
+                m.key = sort_key(m.name or "")
             section, cls = section_of(m.classes, base)
-            by_class.setdefault(cls, []).append((m, names[m.iri]))
+            by_class.setdefault(cls, []).append((m, m.name or ""))
             if cls not in place:
                 n = next(i for i, (sid, _) in enumerate(SECTIONS) if sid == section)
                 order = {c: k for k, c in enumerate(expand_all(SECTIONS[n][1], base))}
                 place[cls] = (n, order.get(cls, 99), cls)
         for cls, rows in by_class.items():  # ties by IRI: the same order from store and list
             if cls.endswith("EvidenceItem"):
-                rows.sort(key=lambda r: (-float(_notation(r[0]) or -1), sort_key(r[1]), r[0].iri))
+                rows.sort(key=lambda r: (-float(_notation(r[0]) or -1), r[0].key, r[0].iri))
             else:
-                rows.sort(key=lambda r: (sort_key(r[1]), r[0].iri))
+                rows.sort(key=lambda r: (r[0].key, r[0].iri))
         return {cls: by_class[cls] for cls in sorted(by_class, key=place.__getitem__)}
 
     def page_of(
@@ -487,11 +491,10 @@ def topic_page(request: Request, topic: Topic, slug: str) -> Response:
     if (unchanged := view.unchanged()) is not None:
         return unchanged
     concept = concept_iri(view.base, topic.scheme, slug)
-    labels: IndexLabels = request.app.state.labels
     indexed = IndexedTopics(view.reader)
     try:
         with view.reader.pinned():  # the whole page from one release
-            context = TopicView(view, topic, concept, labels, indexed).build(kind, page)
+            context = TopicView(view, topic, concept, indexed).build(kind, page)
     except PageBeyond as e:
         return view.error(404, e.message(view.lang), [(e.last, t["last"]), *back])
     except BadInput as e:
@@ -509,15 +512,19 @@ def index_page(request: Request, topic: Topic) -> Response:
     view = Page.of(request)
     if (unchanged := view.unchanged()) is not None:
         return unchanged
-    subs = {
-        ox.Variable("scheme"): ox.NamedNode(scheme_iri(view.base, topic.scheme)),
-        ox.Variable("prop"): ox.NamedNode(topic.prop_iri(view.base)),
-    }
-    counts = {
-        r["c"].value: int(r["n"].value)
-        for r in view.reader.select(sparql_prologue(view.base) + INDEX, subs)
-    }
-    txt = texts_of(view.reader, counts)
+    prop = topic.prop_iri(view.base)
+    with view.reader.pinned():  # counts and names from one release
+        counts = IndexedTopics(view.reader).holders(prop)
+        if counts is None:  # after a write, or an index built before the counts
+            subs = {
+                ox.Variable("scheme"): ox.NamedNode(scheme_iri(view.base, topic.scheme)),
+                ox.Variable("prop"): ox.NamedNode(prop),
+            }
+            counts = {
+                r["c"].value: int(r["n"].value)
+                for r in view.reader.select(sparql_prologue(view.base) + INDEX, subs)
+            }
+        txt = texts_of(view.reader, counts)
     prefix = scheme_iri(view.base, topic.scheme) + "/"
     rows = [
         {
@@ -529,7 +536,7 @@ def index_page(request: Request, topic: Topic) -> Response:
         for c, n in counts.items()
         if c.startswith(prefix) and is_slug(c[len(prefix) :])
     ]
-    rows.sort(key=lambda r: sort_key(str(r["label"])))
+    rows.sort(key=lambda r: (sort_key(str(r["label"])), str(r["href"])))  # ties: by address
     return view.render("themas.html", {"topic": topic, "rows": rows})
 
 

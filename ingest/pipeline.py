@@ -361,7 +361,7 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
             _search_index(store, build_dir, base, progress)
             large, large_docs, linked = counting.result()
             _incoming_index(build_dir, linked, progress)
-            _topic_index(build_dir, *topics.result(), progress)
+            _topic_index(build_dir, topics.result(), progress)
         step("search")
         del store  # close the directory before it is renamed into place
         gc.collect()
@@ -477,15 +477,15 @@ def _incoming_index(build_dir: Path, linked: dict[str, Links], progress: Progres
 
 def _topic_index(
     build_dir: Path,
-    topics: topic_index.Topics,
-    notations: dict[str, str],
+    lists: topic_index.TopicLists,
     progress: Progress,
 ) -> None:
-    """The members of every theme and target group into the search index."""
+    """The members of every theme and target group, and what their pages show of evidence,
+    into the search index."""
     from .search_index import FILENAME
 
-    written = topic_index.write_topics(build_dir / FILENAME, topics, notations)
-    progress(f"leden van {len(topics)} thema's en doelgroepen vastgelegd ({written} rijen)")
+    written = topic_index.write_topics(build_dir / FILENAME, lists)
+    progress(f"leden van {len(lists.topics)} thema's en doelgroepen vastgelegd ({written} rijen)")
 
 
 def _search_index(store: ox.Store, build_dir: Path, base: str, progress: Progress) -> None:

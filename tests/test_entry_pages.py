@@ -879,12 +879,14 @@ def test_a_topic_page_reads_one_release_even_if_a_build_switches_meanwhile(
         names_before = main(c.get("/thema/xr").text).find_all("a", class_="item")
         real_details = topic_pages.TopicView.evidence_details
 
-        def switch_then_read(self: topic_pages.TopicView, evidence: list[object]) -> None:
+        def switch_then_read(
+            self: topic_pages.TopicView, evidence: list[object], listed: bool = False
+        ) -> None:
             # a build publishes another release (an empty one) halfway through the page
             ox.Store(str(mini_store / "releases" / "leeg")).flush()
             (mini_store / "next").symlink_to("releases/leeg")
             (mini_store / "next").replace(mini_store / "current")
-            real_details(self, evidence)  # type: ignore[arg-type]
+            real_details(self, evidence, listed)  # type: ignore[arg-type]
 
         monkeypatch.setattr(topic_pages.TopicView, "evidence_details", switch_then_read)
         r = c.get("/thema/xr")

@@ -17,16 +17,17 @@ from fastapi.testclient import TestClient
 
 from endpoint import topic_pages
 from endpoint.entry_common import Page
-from endpoint.index_labels import IndexLabels
+from endpoint.entry_labels import values_block
 from endpoint.store import ReleaseStore
 from endpoint.topic_index import IndexedTopics
 from ingest import pipeline
 from ontology.iris import TOPIC_SCHEMES, scheme_iri
-from ontology.namespaces import CANONICAL_BASE, expand
+from ontology.namespaces import CANONICAL_BASE, expand, sparql_prologue
 from tests.conftest import rendering_client
 from tests.sparql_support import TOKEN, update
 
 BASE = CANONICAL_BASE
+LANGS = ("nl", "en")
 TOPICS = {
     topic_pages.THEMA.scheme: topic_pages.THEMA,
     topic_pages.DOELGROEP.scheme: topic_pages.DOELGROEP,
@@ -63,9 +64,7 @@ def view_of(root: Path, scheme: str, slug: str) -> topic_pages.TopicView:
     reader.store()
     page = cast(Page, SimpleNamespace(base=BASE, reader=reader, lang="nl"))
     concept = f"{scheme_iri(BASE, scheme)}/{slug}"
-    return topic_pages.TopicView(
-        page, TOPICS[scheme], concept, IndexLabels(reader), IndexedTopics(reader)
-    )
+    return topic_pages.TopicView(page, TOPICS[scheme], concept, IndexedTopics(reader))
 
 
 def test_the_schemes_of_the_build_are_those_of_the_pages() -> None:
@@ -110,7 +109,7 @@ def test_every_topic_page_from_the_list_equals_the_page_from_the_store(
         assert later, "no topic has a second page of a kind"
         listed.update({(p, "nl"): main(c, p) for p in later})
         with monkeypatch.context() as m:
-            m.setattr(IndexedTopics, "members", lambda self, concept, prop: None)
+            m.setattr(IndexedTopics, "members", lambda self, concept, prop, lang: None)
             for (p, lang), page in listed.items():
                 assert main(c, p, lang) == page, (p, lang)
 
@@ -127,9 +126,9 @@ def test_a_listed_topic_reads_no_member_from_the_store(
     shown: list[int] = []
     details = topic_pages.TopicView.evidence_details
 
-    def counted(self: topic_pages.TopicView, evidence: list[Any]) -> None:
+    def counted(self: topic_pages.TopicView, evidence: list[Any], listed: bool = False) -> None:
         shown.append(len(evidence))
-        details(self, evidence)
+        details(self, evidence, listed)
 
     monkeypatch.setattr(
         topic_pages.TopicView, "_members_from_store", lambda self: calls.append("store")
@@ -160,21 +159,113 @@ def test_after_a_write_the_members_come_from_the_store(root: Path, tmp_path: Pat
         assert "nieuw-in-xr" in main(c, "/thema/xr")
 
 
-def test_without_the_tables_the_members_come_from_the_store(root: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("drop", ["TABLE topic_member", "TABLE evidence_field", "INDEX member_iri"])
+def test_without_the_tables_the_members_come_from_the_store(
+    root: Path, tmp_path: Path, drop: str
+) -> None:
+    # an index built before the topic tables, before the evidence fields, or without the
+    # class listing's index the members' names are joined through
     copy = tmp_path / "store"
     shutil.copytree(root, copy, symlinks=True)
     with rendering_client(copy) as c:
         before = main(c, "/thema/xr")
     with sqlite3.connect((copy / "current").resolve() / "search.sqlite") as db:
-        db.execute("DROP TABLE topic_member")
+        db.execute(f"DROP {drop}")
     with rendering_client(copy) as c:
         reader = ReleaseStore(copy)
         reader.store()
-        assert (
-            IndexedTopics(reader).members(f"{BASE}id/begrip/thema/xr", expand("dcterms:subject"))
-            is None
-        )
+        indexed = IndexedTopics(reader)
+        assert indexed.members(f"{BASE}id/begrip/thema/xr", expand("dcterms:subject"), "nl") is None
+        assert indexed.evidence_fields([f"{BASE}id/bewijs/x"]) is None
         assert main(c, "/thema/xr") == before
+
+
+def evidence_rows(store: ox.Store, iris: list[str]) -> set[tuple[str, str, str, str]]:
+    """The rows the page's own query (``topic_pages.EVIDENCE``) gives for ``iris``."""
+    query = sparql_prologue(BASE) + topic_pages.EVIDENCE % values_block(iris)
+    res = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(res, ox.QuerySolutions)
+    return {
+        (r["e"].value, r["field"].value, r["v"].value, r["w"].value if r["w"] else "") for r in res
+    }
+
+
+def test_the_evidence_fields_are_those_the_page_query_gives(root: Path) -> None:
+    store = ox.Store.read_only(str((root / "current").resolve()))
+    kinds = ", ".join(f"<{BASE}def/{k}>" for k in ("EvidenceItem", "EvidenceClaim"))
+    res = store.query(
+        f"SELECT DISTINCT ?e WHERE {{ ?e a ?k FILTER(?k IN ({kinds})) }}",
+        use_default_graph_as_union=True,
+    )
+    assert isinstance(res, ox.QuerySolutions)
+    evidence = sorted(r["e"].value for r in res)
+    assert len(evidence) > 10
+    reader = ReleaseStore(root)
+    reader.store()
+    listed = IndexedTopics(reader).evidence_fields([*evidence, f"{BASE}id/bewijs/onbekend"])
+    assert listed is not None
+    expected = evidence_rows(store, evidence)
+    assert set(listed) == expected
+    assert len(listed) == len(expected)
+    fields = {f for _e, f, _v, _w in expected}
+    assert fields == {"type", "strength", "notation", "source", "supports", "supported_by"}
+    assert any(w for _e, f, _v, w in expected if f == "supported_by"), "no supporter's strength"
+
+
+def test_a_listed_topic_asks_the_store_nothing_of_its_evidence(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    select = ReleaseStore.select
+
+    def recorded(self: ReleaseStore, query: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(query)
+        return select(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(ReleaseStore, "select", recorded)
+    with rendering_client(root) as c:
+        page = main(c, "/thema/docentprofessionalisering")
+        assert "evidence" in page or "bewijs" in page
+    assert asked, "the page asked the store nothing: the test sees no query"
+    assert not [q for q in asked if "evidenceType" in q]
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_a_supporter_with_two_strengths_shows_the_same_one_either_way(
+    root: Path, listed: bool
+) -> None:
+    view = view_of(root, "thema", "xr")
+    claim, supporter = f"{BASE}id/bewering/c", f"{BASE}id/bewijs/s"
+    strengths = [f"{BASE}id/begrip/bewijssterkte/{x}" for x in ("sterk", "beperkt")]
+    chosen = set()
+    for order in (strengths, strengths[::-1]):
+        rows = [(claim, "supported_by", supporter, w) for w in order]
+        m = topic_pages.Member(claim, {f"{BASE}def/EvidenceClaim"})
+        fake = SimpleNamespace(evidence_fields=lambda iris, rows=rows: rows)
+        if not listed:  # the store's answer, in either order
+            fake = SimpleNamespace(evidence_fields=lambda iris: None)
+            view.view = cast(
+                Page,
+                SimpleNamespace(
+                    base=BASE,
+                    lang="nl",
+                    reader=SimpleNamespace(
+                        select=lambda q, rows=rows: [
+                            {
+                                "e": ox.NamedNode(e),
+                                "field": ox.Literal(f),
+                                "v": ox.NamedNode(v),
+                                "w": ox.NamedNode(w),
+                            }
+                            for e, f, v, w in rows
+                        ]
+                    ),
+                ),
+            )
+        view.indexed = cast(IndexedTopics, fake)
+        view.evidence_details([m], listed)
+        chosen.add(m.supporter_strength[supporter])
+    assert chosen == {min(strengths)}
 
 
 @pytest.mark.parametrize("cls", ["Product", "EvidenceItem"])
@@ -183,12 +274,91 @@ def test_members_with_the_same_name_are_in_the_order_of_their_iris(root: Path, c
     view = view_of(root, "thema", "xr")
     kind = f"{BASE}def/{cls}"
     made = [
-        topic_pages.Member(f"{BASE}id/x/{slug}", {kind}, fields={"notation": {"2"}})
+        topic_pages.Member(
+            f"{BASE}id/x/{slug}", {kind}, fields={"notation": {"2"}}, name="Dezelfde naam"
+        )
         for slug in ("b", "c", "a")
     ]
-    names = dict.fromkeys((m.iri for m in made), "Dezelfde naam")
     orders = [
-        [m.iri for m, _ in view.grouped({m.iri: m for m in members}, names)[kind]]
+        [m.iri for m, _ in view.grouped({m.iri: m for m in members})[kind]]
         for members in (made, made[::-1])
     ]
     assert orders[0] == orders[1] == sorted(m.iri for m in made)
+
+
+def test_the_index_pages_count_from_the_list_as_from_the_store(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ox.Store.read_only(str((root / "current").resolve()))
+    reader = ReleaseStore(root)
+    reader.store()
+    for topic in TOPICS.values():
+        prop = topic.prop_iri(BASE)
+        listed = IndexedTopics(reader).holders(prop)
+        assert listed is not None
+        in_scheme = store.quads_for_pattern(
+            None,
+            ox.NamedNode(expand("skos:inScheme")),
+            ox.NamedNode(scheme_iri(BASE, topic.scheme)),
+        )
+        expected = {
+            q.subject.value: len(
+                {x.subject for x in store.quads_for_pattern(None, ox.NamedNode(prop), q.subject)}
+            )
+            for q in in_scheme
+        }
+        assert listed == expected, topic.index
+        assert any(expected.values()), topic.index
+    asked: list[str] = []
+    select = ReleaseStore.select
+
+    def recorded(self: ReleaseStore, query: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(query)
+        return select(self, query, *args, **kwargs)
+
+    with rendering_client(root) as c:
+        with monkeypatch.context() as m:
+            m.setattr(ReleaseStore, "select", recorded)
+            pages = {
+                (t.index, lang): main(c, t.index, lang) for t in TOPICS.values() for lang in LANGS
+            }
+        assert asked == [], "a listed index page counted with SPARQL"
+        with monkeypatch.context() as m:
+            m.setattr(IndexedTopics, "holders", lambda self, prop: None)
+            for (path, lang), page in pages.items():
+                assert main(c, path, lang) == page, (path, lang)
+
+
+def test_after_a_write_the_index_pages_count_from_the_store(root: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "store"
+    shutil.copytree(root, copy, symlinks=True)
+    xr = f"{BASE}id/begrip/thema/xr"
+
+    def count_of_xr(c: TestClient) -> int:
+        soup = BeautifulSoup(main(c, "/themas"), "html.parser")
+        row = next(tr for tr in soup.find_all("tr") if tr.find("a", href="/thema/xr"))
+        return int(row.find("td").get_text())
+
+    with rendering_client(copy, update_token=TOKEN) as c:
+        before = count_of_xr(c)
+        update(
+            c,
+            f"""PREFIX dcterms: <http://purl.org/dc/terms/>
+            INSERT DATA {{ GRAPH <{BASE}graph/test/nieuw> {{
+              <{BASE}id/product/nieuw-in-xr> dcterms:subject <{xr}> }} }}""",
+        )
+        assert count_of_xr(c) == before + 1
+
+
+def test_an_index_without_the_counts_counts_from_the_store(root: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "store"
+    shutil.copytree(root, copy, symlinks=True)
+    with rendering_client(copy) as c:
+        before = main(c, "/themas")
+    with sqlite3.connect((copy / "current").resolve() / "search.sqlite") as db:
+        db.execute("ALTER TABLE topic RENAME COLUMN holders TO something_else")
+    reader = ReleaseStore(copy)
+    reader.store()
+    assert IndexedTopics(reader).holders(expand("dcterms:subject")) is None
+    with rendering_client(copy) as c:
+        assert main(c, "/themas") == before
