@@ -131,7 +131,7 @@ SELECT ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } LIMIT 
 def _index_is_current(release: Path) -> bool:
     """Whether the release's index and metadata are what this version's build writes (the pages
     read labels by IRI from the index, class pages the names of their rows, entity pages the
-    links to the most linked-to things, topic pages their members, the details of their evidence
+    links to the most linked-to things and the evidence among them, topic pages their members, the details of their evidence
     and the names of what they show, and small documents are made on the event loop by the list of large ones in the
     metadata; a release built before would be measured on slower fallbacks)."""
     meta = release.with_suffix(".json")
@@ -144,12 +144,18 @@ def _index_is_current(release: Path) -> bool:
             ).fetchone()
             columns = {r[1] for r in db.execute("PRAGMA table_info(member)")}
             listed = db.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name IN (?, ?, ?, ?)",
-                ("incoming_list", "topic_member", "evidence_field", "member_iri"),
+                "SELECT count(*) FROM sqlite_master WHERE name IN (?, ?, ?, ?, ?)",
+                (
+                    "incoming_list",
+                    "incoming_evidence",
+                    "topic_member",
+                    "evidence_field",
+                    "member_iri",
+                ),
             ).fetchone()[0]
     except sqlite3.Error:
         return False
-    return found is not None and set(SHOWN) <= columns and listed == 4
+    return found is not None and set(SHOWN) <= columns and listed == 5
 
 
 def prepare(n: int, folder: Path, env: dict[str, str]) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from typing import Any
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from ontology.namespaces import STANDARD_PREFIXES, sparql_prologue
+from ontology.evidence_fields import EVIDENCE_KINDS, EVIDENCE_LINKS
+from ontology.namespaces import STANDARD_PREFIXES, expand, sparql_prologue
 from ontology.text import link_order, local_name
 
 from .incoming_index import IndexedIncoming
@@ -75,10 +76,6 @@ SELECT ?e ?ev ?type WHERE {{
 }} LIMIT {EVIDENCE_LIMIT}
 """
 SUBJECT = P["dcterms"] + "subject"
-# For a thing with few links to it, its evidence is among them (see _evidence): the relations
-# and types of EVIDENCE, under the project's own namespace.
-EVIDENCE_LINKS = ("def/about", "def/supportsClaim")
-EVIDENCE_KINDS = ("def/EvidenceItem", "def/EvidenceClaim")
 EVIDENCE_BY_PATTERN = 50  # candidates tested one by one; more: one SPARQL query
 TYPE_NODE = ox.NamedNode(RDF_TYPE)
 
@@ -189,8 +186,10 @@ class EntityView:
         self.base = base
         self.labels = labels
         self.indexed = IndexedIncoming(reader)
-        self.evidence_links = (*(base + x for x in EVIDENCE_LINKS), SUBJECT)
-        self.evidence_kinds = tuple(ox.NamedNode(base + x) for x in EVIDENCE_KINDS)
+        # for a thing with few links to it, its evidence is among them (see _evidence): the
+        # relations and kinds of EVIDENCE
+        self.evidence_links = tuple(expand(c, base) for c in EVIDENCE_LINKS)
+        self.evidence_kinds = tuple(ox.NamedNode(expand(c, base)) for c in EVIDENCE_KINDS)
         self.prologue = sparql_prologue(base)
 
     # -- naming -------------------------------------------------------------------------------
@@ -268,7 +267,7 @@ class EntityView:
         indexed = self.indexed.counts(node)
         links = self._links_to(node) if indexed is None else None
         incoming, total = self._incoming(node, links, indexed, vocab, lang, in_prop, page)
-        evidence = self._evidence(node, links, vocab, lang)
+        evidence = self._evidence(node, links, indexed is not None, vocab, lang)
         owl = P["owl"]
         is_class = bool(types & {owl + "Class", P["rdfs"] + "Class"})
         is_term = node.startswith(self.base + "def")
@@ -594,12 +593,18 @@ class EntityView:
                 )
         return sorted(out, key=lambda x: x.text.lower())
 
-    def _evidence(self, node: str, links: Links | None, vocab: Vocabulary, lang: str) -> Evidence:
+    def _evidence(
+        self, node: str, links: Links | None, listed: bool, vocab: Vocabulary, lang: str
+    ) -> Evidence:
         """Evidence items and claims about this thing, with their kind: among the links to it
-        when they were few (each candidate's type tested by pattern), else with
-        :data:`EVIDENCE`; named from the release's index, like the links."""
+        when they were few (each candidate's type tested by pattern), from the build's list
+        when it ``listed`` the links (all of them, the first :data:`EVIDENCE_LIMIT` by name
+        shown), else with :data:`EVIDENCE`; named from the release's index, like the links."""
         kinds: dict[str, str] = {}  # evidence IRI -> its class
-        if links is not None and (
+        found = self.indexed.evidence(node) if listed and links is None else None
+        if found is not None:
+            kinds = found
+        elif links is not None and (
             len(candidates := self._evidence_candidates(node, links)) <= EVIDENCE_BY_PATTERN
         ):
             for ev in candidates:  # its classes in one read (not one per kind of evidence)

@@ -16,10 +16,14 @@ the index, of the release being served (or pinned), as the labels are
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from typing import TypeVar
 
 from .rdf_document import SMALL
-from .search_index_reader import OpenIndex, forget_index, has_tables, index_as_built
+from .search_index_reader import OpenIndex, has_tables, index_as_built, read_from
 from .store import ReleaseStore
+
+T = TypeVar("T")
 
 
 class IndexedIncoming:
@@ -34,39 +38,33 @@ class IndexedIncoming:
         large = self.reader.large_documents(SMALL)
         if large is not None and iri not in large:
             return None
-        opened = self._index()
-        if opened is None:
-            return None
-        try:
-            rows = opened.db.execute(
-                "SELECT predicate, n FROM incoming_list WHERE object = ?", (iri,)
-            ).fetchall()
-        except sqlite3.Error:
-            forget_index(opened)
-            return None
-        return dict(rows) or None
+        query = "SELECT predicate, n FROM incoming_list WHERE object = ?"
+        return self._read(lambda db: dict(db.execute(query, (iri,)).fetchall()) or None)
+
+    def evidence(self, iri: str) -> dict[str, str] | None:
+        """The evidence items and claims among the links to ``iri`` with their kinds, as the
+        build listed them for a thing it listed the links of; ``None`` when the index cannot
+        say (ask only for a thing :meth:`counts` answered)."""
+        query = "SELECT evidence, class FROM incoming_evidence WHERE object = ?"
+        return self._read(lambda db: dict(db.execute(query, (iri,)).fetchall()))
 
     def page(self, iri: str, predicate: str, start: int, size: int) -> list[str | None] | None:
         """The things that link to ``iri`` with ``predicate`` at places ``start`` to
         ``start + size - 1`` of the page's order (``None`` for a blank node); ``None`` when the
         index cannot say."""
-        opened = self._index()
-        if opened is None:
-            return None
-        try:
-            rows = opened.db.execute(
-                "SELECT subject FROM incoming WHERE list = "
-                "(SELECT id FROM incoming_list WHERE object = ? AND predicate = ?) "
-                "AND place >= ? AND place < ? ORDER BY place",
-                (iri, predicate, start, start + size),
-            ).fetchall()
-        except sqlite3.Error:
-            forget_index(opened)
-            return None
-        return [r[0] for r in rows]
+        query = (
+            "SELECT subject FROM incoming WHERE list = "
+            "(SELECT id FROM incoming_list WHERE object = ? AND predicate = ?) "
+            "AND place >= ? AND place < ? ORDER BY place"
+        )
+        args = (iri, predicate, start, start + size)
+        return self._read(lambda db: [r[0] for r in db.execute(query, args).fetchall()])
+
+    def _read(self, read: Callable[[sqlite3.Connection], T]) -> T | None:
+        return read_from(self._index(), read)
 
     def _index(self) -> OpenIndex | None:
         return index_as_built(self.reader, "incoming", _HAS_TABLES)
 
 
-_HAS_TABLES = has_tables("incoming", "incoming_list")
+_HAS_TABLES = has_tables("incoming", "incoming_list", "incoming_evidence")

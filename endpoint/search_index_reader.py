@@ -442,7 +442,12 @@ def read_as_built(
     """What ``read`` reads from the index of the release as built (see :func:`index_as_built`,
     whose ``name`` and ``check`` these are); ``None`` when the index cannot say, also when the
     read fails (the connection is then forgotten)."""
-    opened = index_as_built(reader, name, check)
+    return read_from(index_as_built(reader, name, check), read)
+
+
+def read_from(opened: OpenIndex | None, read: Callable[[sqlite3.Connection], T]) -> T | None:
+    """What ``read`` reads from ``opened``; ``None`` without an index or when the read fails
+    (the connection is then forgotten: the next request opens the file again)."""
     if opened is None:
         return None
     try:

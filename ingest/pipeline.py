@@ -360,7 +360,7 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
             topics = beside.submit(topic_index.topic_members, store, base)
             _search_index(store, build_dir, base, progress)
             large, large_docs, linked = counting.result()
-            _incoming_index(build_dir, linked, progress)
+            _incoming_index(build_dir, linked, base, progress)
             _topic_index(build_dir, topics.result(), progress)
         step("search")
         del store  # close the directory before it is renamed into place
@@ -464,11 +464,14 @@ def _large_and_linked(
     return large, large_docs, linked
 
 
-def _incoming_index(build_dir: Path, linked: dict[str, Links], progress: Progress) -> None:
-    """The links to the most linked-to things, in page order, into the search index."""
+def _incoming_index(
+    build_dir: Path, linked: dict[str, Links], base: str, progress: Progress
+) -> None:
+    """The links to the most linked-to things, in page order, and the evidence among them,
+    into the search index."""
     from .search_index import FILENAME
 
-    written = incoming_index.write_incoming(build_dir / FILENAME, linked)
+    written = incoming_index.write_incoming(build_dir / FILENAME, linked, base)
     progress(
         f"links op volgorde gezet voor {written} dingen met meer dan "
         f"{incoming_index.MINIMUM} links ernaartoe"

@@ -1,4 +1,5 @@
-"""What a topic page shows of an evidence item or claim, as one SPARQL group pattern.
+"""Evidence on the pages: what a topic page shows of an evidence item or claim, as one SPARQL
+group pattern, and what counts as evidence about a thing on its entity page.
 
 Both the build, which lists these fields for every evidence item and claim
 (``ingest/topic_index.py``), and the topic pages, which ask the store for those they show after a
@@ -18,3 +19,10 @@ FIELDS_OF_E = """
     OPTIONAL { ?v kg:evidenceStrength ?w }
   }
 """
+
+# What makes a thing evidence about another (``?ev kg:about|kg:supportsClaim|dcterms:subject
+# ?thing``) on the thing's entity page, and the kinds of evidence in order of preference (a thing
+# of both kinds shows as the first): the entity pages (``endpoint/entity_view.py``) and the
+# build's list for the most linked-to things (``ingest/incoming_index.py``).
+EVIDENCE_LINKS = ("kg:about", "kg:supportsClaim", "dcterms:subject")
+EVIDENCE_KINDS = ("kg:EvidenceItem", "kg:EvidenceClaim")

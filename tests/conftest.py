@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from endpoint.app import create_app
 from endpoint.settings import ServeSettings
+from endpoint.store import ReleaseStore
 from ingest import pipeline
 from ingest.settings import BuildSettings
 
@@ -47,6 +49,20 @@ def rendering_client(
         **settings,  # type: ignore[arg-type]
     )
     return TestClient(create_app(made), raise_server_exceptions=raise_server_exceptions)
+
+
+def recorded_selects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SPARQL queries the pages ask the store (``ReleaseStore.select``) from now on, while
+    ``monkeypatch`` holds."""
+    asked: list[str] = []
+    select = ReleaseStore.select
+
+    def recorded(self: ReleaseStore, query: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(query)
+        return select(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(ReleaseStore, "select", recorded)
+    return asked
 
 
 @pytest.fixture(scope="session")

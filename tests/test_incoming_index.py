@@ -25,8 +25,10 @@ from endpoint.store import ReleaseStore
 from ingest import incoming_index as building
 from ingest import large_subjects, pipeline
 from ingest.settings import BuildSettings
+from ontology.evidence_fields import EVIDENCE_KINDS, EVIDENCE_LINKS
+from ontology.namespaces import expand
 from ontology.text import link_order
-from tests.conftest import DATA, rendering_client
+from tests.conftest import DATA, recorded_selects, rendering_client
 from tests.sparql_support import TOKEN, update
 
 ID = "https://kennisgraaf.nl/id/"
@@ -35,20 +37,26 @@ SOURCE_PAGE = "/doc/bron/update-pilothubs-2023"
 HUB = ID + "hub/pilothub-xr"
 PROV_ENTITY = "http://www.w3.org/ns/prov#entity"
 LOW = 100  # the limits of this module's build and pages
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 @pytest.fixture(scope="module")
 def listed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store folder with a build of data/ whose limits are ``LOW``."""
-    root = tmp_path_factory.mktemp("listed") / "store"
+    return build_listing_above(tmp_path_factory.mktemp("listed") / "store", LOW)
+
+
+def build_listing_above(root: Path, low: int) -> Path:
+    """``root`` holding a build of data/ that lists the links to every thing with more than
+    ``low`` (the build's limit and its list of large documents both lowered)."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(building, "MINIMUM", LOW)
+        mp.setattr(building, "MINIMUM", low)
         mp.setattr(
             pipeline,
             "large_iris",
             lambda store: (
                 large_subjects.large_subjects(store),
-                large_subjects.large_documents(store, LOW),
+                large_subjects.large_documents(store, low),
             ),
         )
         pipeline.build(BuildSettings(data=DATA, store=root))
@@ -154,6 +162,10 @@ def test_the_list_orders_by_name_then_iri_with_blank_nodes_last(tmp_path: Path) 
     index = tmp_path / "search.sqlite"
     with sqlite3.connect(index) as db:
         db.execute("CREATE TABLE entry (iri, label_nl, label_en, label_any)")
+        # the class listings, which the build writes before (no evidence among these links)
+        db.execute("CREATE TABLE listed_class (id, iri)")
+        db.execute("CREATE TABLE member (id, iri)")
+        db.execute("CREATE TABLE listing (class, member)")
         db.executemany(
             "INSERT INTO entry VALUES (?, ?, '', '')",
             [(f"https://example.org/{k}", n) for k, n in names.items() if n],
@@ -164,7 +176,7 @@ def test_the_list_orders_by_name_then_iri_with_blank_nodes_last(tmp_path: Path) 
     assert building.links_to_many(store, [target.value], base, minimum=5) == {}
     # an IRI outside the base has no page: not listed
     assert building.links_to_many(store, [target.value], "https://example.com/", 4) == {}
-    assert building.write_incoming(index, listed) == 1
+    assert building.write_incoming(index, listed, base) == 1
     with sqlite3.connect(index) as db:
         rows = db.execute("SELECT subject FROM incoming ORDER BY place").fetchall()
         assert [r[0] for r in rows] == [
@@ -397,3 +409,81 @@ def test_a_source_cited_often_and_not_listed_is_counted_with_one_query(
     with rendering_client(listed_store) as c:
         assert source_counts(c) == derived_from_store(listed_store)
     assert len(queried) == 1
+
+
+# -- the evidence among the links -----------------------------------------------------------------
+
+EVIDENCE_LOW = 10  # low enough that themes and target groups, which evidence has, are listed
+
+
+@pytest.fixture(scope="module")
+def evidence_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of data/ that lists the links to every thing with more than ``EVIDENCE_LOW``."""
+    return build_listing_above(tmp_path_factory.mktemp("evidence") / "store", EVIDENCE_LOW)
+
+
+def evidence_by_pattern(store: ox.Store, iri: str) -> dict[str, str]:
+    """What links to ``iri`` as evidence (``EVIDENCE_LINKS``), with its first kind."""
+    kinds = [ox.NamedNode(expand(c)) for c in EVIDENCE_KINDS]
+    out: dict[str, str] = {}
+    for p in EVIDENCE_LINKS:
+        for q in store.quads_for_pattern(None, ox.NamedNode(expand(p)), ox.NamedNode(iri)):
+            s = q.subject
+            if not isinstance(s, ox.NamedNode) or s.value == iri:
+                continue
+            types = {t.object for t in store.quads_for_pattern(s, RDF_TYPE, None)}
+            kind = next((k for k in kinds if k in types), None)
+            if kind is not None:
+                out[s.value] = kind.value
+    return out
+
+
+def listed_things(root: Path) -> list[str]:
+    with sqlite3.connect(index_of(root)) as db:
+        return [r[0] for r in db.execute("SELECT DISTINCT object FROM incoming_list")]
+
+
+def test_the_evidence_listed_with_the_links_is_what_the_store_gives(evidence_store: Path) -> None:
+    store = ox.Store.read_only(str((evidence_store / "current").resolve()))
+    reader = ReleaseStore(evidence_store)
+    reader.store()
+    indexed = incoming_index.IndexedIncoming(reader)
+    listed = listed_things(evidence_store)
+    seen = 0
+    for iri in listed:
+        expected = evidence_by_pattern(store, iri)
+        assert indexed.evidence(iri) == expected, iri
+        seen += len(expected)
+    assert seen > 20, "no listed thing has evidence: the test sees nothing"
+    both = [
+        iri
+        for iri in listed
+        if {expand("kg:EvidenceItem"), expand("kg:EvidenceClaim")}
+        <= set(evidence_by_pattern(store, iri).values())
+    ]
+    assert both, "no listed thing has evidence of both kinds"
+
+
+def test_the_pages_of_listed_things_show_the_evidence_the_store_gives(
+    evidence_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ox.Store.read_only(str((evidence_store / "current").resolve()))
+    with_evidence = [i for i in listed_things(evidence_store) if evidence_by_pattern(store, i)]
+    assert len(with_evidence) >= 5
+    paths = ["/doc/" + i.removeprefix(ID) for i in with_evidence]
+    with rendering_client(evidence_store) as c:
+        with monkeypatch.context() as m:
+            asked = recorded_selects(m)
+            pages = {p: main_of(c, p) for p in paths}
+        assert not [q for q in asked if q.endswith(entity_view.EVIDENCE)], "asked SPARQL"
+        assert any("bewijs" in page for page in pages.values())
+        # as after a write: the evidence with SPARQL (the links still from the list)
+        monkeypatch.setattr(incoming_index.IndexedIncoming, "evidence", lambda self, iri: None)
+        for p, page in pages.items():
+            assert main_of(c, p) == page, p
+
+
+def main_of(c: TestClient, path: str) -> str:
+    r = c.get(path, headers={"accept": "text/html"})
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    return str(BeautifulSoup(r.text, "html.parser").find("main"))

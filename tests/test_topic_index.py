@@ -23,7 +23,7 @@ from endpoint.topic_index import IndexedTopics
 from ingest import pipeline
 from ontology.iris import TOPIC_SCHEMES, scheme_iri
 from ontology.namespaces import CANONICAL_BASE, expand, sparql_prologue
-from tests.conftest import rendering_client
+from tests.conftest import recorded_selects, rendering_client
 from tests.sparql_support import TOKEN, update
 
 BASE = CANONICAL_BASE
@@ -215,14 +215,7 @@ def test_the_evidence_fields_are_those_the_page_query_gives(root: Path) -> None:
 def test_a_listed_topic_asks_the_store_nothing_of_its_evidence(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    asked: list[str] = []
-    select = ReleaseStore.select
-
-    def recorded(self: ReleaseStore, query: str, *args: Any, **kwargs: Any) -> Any:
-        asked.append(query)
-        return select(self, query, *args, **kwargs)
-
-    monkeypatch.setattr(ReleaseStore, "select", recorded)
+    asked = recorded_selects(monkeypatch)
     with rendering_client(root) as c:
         page = main(c, "/thema/docentprofessionalisering")
         assert "evidence" in page or "bewijs" in page
@@ -309,16 +302,9 @@ def test_the_index_pages_count_from_the_list_as_from_the_store(
         }
         assert listed == expected, topic.index
         assert any(expected.values()), topic.index
-    asked: list[str] = []
-    select = ReleaseStore.select
-
-    def recorded(self: ReleaseStore, query: str, *args: Any, **kwargs: Any) -> Any:
-        asked.append(query)
-        return select(self, query, *args, **kwargs)
-
     with rendering_client(root) as c:
         with monkeypatch.context() as m:
-            m.setattr(ReleaseStore, "select", recorded)
+            asked = recorded_selects(m)
             pages = {
                 (t.index, lang): main(c, t.index, lang) for t in TOPICS.values() for lang in LANGS
             }
