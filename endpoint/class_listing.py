@@ -208,12 +208,15 @@ def _texts(name_nl: str, name_en: str, desc_nl: str, desc_en: str) -> Texts:
     return Texts(labels={"nl": name_nl, "en": name_en}, descriptions={"nl": desc_nl, "en": desc_en})
 
 
-def texts_of(reader: ReleaseStore, iris: Iterable[str]) -> dict[str, Texts]:
+def texts_of(
+    reader: ReleaseStore, iris: Iterable[str], descriptions: bool = True
+) -> dict[str, Texts]:
     """The names and descriptions of ``iris`` as :func:`fetch_texts` reads them from the store:
     those of the instances of a class from the build's listing, which chose them by the same
     rules (one indexed query: 1 ms for the 300 things a theme page shows at 1M triples, against
     23 ms by pattern), the others from the store; all from the store after a write and for an
-    index without the listing's texts or the index of their IRIs."""
+    index without the listing's texts or the index of their IRIs (``descriptions=False``: the
+    store is asked for the names only)."""
     wanted = list(dict.fromkeys(iris))
     listed: dict[str, Texts] = {}
     opened = index_as_built(reader, "member_texts", has_member_texts)
@@ -225,7 +228,7 @@ def texts_of(reader: ReleaseStore, iris: Iterable[str]) -> dict[str, Texts]:
         except sqlite3.Error:
             forget_index(opened)
             listed = {}
-    out = fetch_texts(reader, [iri for iri in wanted if iri not in listed])
+    out = fetch_texts(reader, [iri for iri in wanted if iri not in listed], descriptions)
     out.update(listed)
     return out
 

@@ -361,7 +361,7 @@ class TopicView:
         lang = self.view.lang
         missing = [iri for iri, m in members.items() if m.name is None]
         if missing:
-            txt = texts_of(self.view.reader, missing)
+            txt = texts_of(self.view.reader, missing, descriptions=False)  # names order them
             for iri in missing:
                 members[iri].name = txt[iri].label(iri, lang)
 
