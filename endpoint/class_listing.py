@@ -32,8 +32,8 @@ from .search_index_reader import (
     FORMAT,
     checked_once,
     forget_index,
-    index_as_built,
     index_path,
+    read_as_built,
     reused_index,
     rows_by_iri,
 )
@@ -218,16 +218,11 @@ def texts_of(
     index without the listing's texts or the index of their IRIs (``descriptions=False``: the
     store is asked for the names only)."""
     wanted = list(dict.fromkeys(iris))
-    listed: dict[str, Texts] = {}
-    opened = index_as_built(reader, "member_texts", has_member_texts)
-    if opened is not None:
-        select = "SELECT iri, name_nl, name_en, desc_nl, desc_en FROM member"
-        try:
-            for r in rows_by_iri(opened.db, select, wanted):
-                listed[str(r[0])] = _texts(*r[1:])
-        except sqlite3.Error:
-            forget_index(opened)
-            listed = {}
+    select = "SELECT iri, name_nl, name_en, desc_nl, desc_en FROM member"
+    rows = read_as_built(
+        reader, "member_texts", has_member_texts, lambda db: rows_by_iri(db, select, wanted)
+    )
+    listed = {str(r[0]): _texts(*r[1:]) for r in rows or ()}
     out = fetch_texts(reader, [iri for iri in wanted if iri not in listed], descriptions)
     out.update(listed)
     return out

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES
 
-from .search_index_reader import OpenIndex, forget_index, index_as_built, rows_by_iri
+from .search_index_reader import OpenIndex, index_as_built, read_from, rows_by_iri
 from .store import ReleaseStore
 
 LABEL_PREDICATES = (
@@ -46,19 +46,15 @@ class IndexLabels:
         wanted = list(dict.fromkeys(iris))
         if not wanted:
             return {}
-        opened = self._index()
-        if opened is None:
+        select = "SELECT iri, label_nl, label_en, label_any FROM entry"
+        rows = read_from(self._index(), lambda db: rows_by_iri(db, select, wanted))
+        if rows is None:  # no usable index, or a failed read
             return self._from_store(wanted)
         out: Labels = {}
-        select = "SELECT iri, label_nl, label_en, label_any FROM entry"
-        try:
-            for iri, nl, en, other in rows_by_iri(opened.db, select, wanted):
-                got = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
-                if got:
-                    out[iri] = got
-        except sqlite3.Error:
-            forget_index(opened)
-            return self._from_store(wanted)
+        for iri, nl, en, other in rows:
+            got = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
+            if got:
+                out[iri] = got
         return out
 
     def _index(self) -> OpenIndex | None:
