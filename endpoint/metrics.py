@@ -30,6 +30,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 import time
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -120,6 +121,11 @@ class RequestMetrics:
         self.areas = frozenset(areas)  # the first path segments of the app's routes
         self.requests: dict[tuple[str, str, int], int] = {}
         self.durations: dict[str, list[float]] = {}  # area -> bucket counts, +Inf, sum
+        # held while a request is counted and while the counts are copied for reading: copying
+        # a dict that another thread adds to is not atomic (making the copy's objects can start
+        # a garbage collection, which can run Python code and let the other thread in; CI saw
+        # "dictionary changed size during iteration")
+        self._lock = threading.Lock()
 
     def area(self, path: str) -> str:
         if path == "/":
@@ -160,25 +166,28 @@ class RequestMetrics:
         area = self.area(path)
         key = (area, method if method in METHODS else "other", status)
         requests = self.requests
-        requests[key] = requests.get(key, 0) + 1
-        counts = self.durations.get(area)
-        if counts is None:
-            counts = self.durations[area] = [0.0] * (len(BUCKETS) + 2)
-        counts[bisect_left(BUCKETS, seconds)] += 1
-        counts[-1] += seconds
+        with self._lock:
+            requests[key] = requests.get(key, 0) + 1
+            counts = self.durations.get(area)
+            if counts is None:
+                counts = self.durations[area] = [0.0] * (len(BUCKETS) + 2)
+            counts[bisect_left(BUCKETS, seconds)] += 1
+            counts[-1] += seconds
 
     def samples(self) -> list[Sample]:
         """The counts so far. Called from other threads (``/metrics`` runs in the thread pool,
-        the shared file is written from one) while the event loop adds requests: each dict is
-        copied with one ``list()``, which holds the GIL throughout, before it is read."""
+        the shared file is written from one) while the event loop adds requests: the counts
+        are copied under the lock that :meth:`observe` holds, then read."""
+        with self._lock:
+            requests = list(self.requests.items())
+            durations = [(area, list(counts)) for area, counts in self.durations.items()]
         out: list[Sample] = []
         family = "kennisgraaf_http_requests_total"
-        for (area, method, status), count in list(self.requests.items()):
+        for (area, method, status), count in requests:
             labels = (("area", area), ("method", method), ("code", str(status)))
             out.append((family, "", labels, count))
         family = "kennisgraaf_http_request_duration_seconds"
-        for area, live_counts in list(self.durations.items()):
-            counts = list(live_counts)
+        for area, counts in durations:
             running = 0.0
             for le, n in zip((*BUCKETS, float("inf")), counts, strict=False):
                 running += n

@@ -9,6 +9,7 @@ answering from the build's count while the store is as built.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import math
 import os
@@ -382,13 +383,24 @@ def test_counts_can_be_read_from_another_thread_while_requests_come_in() -> None
     to them: a new area or status code must not break the reading."""
     errors: list[BaseException] = []
     interval = sys.getswitchinterval()
+    threshold = gc.get_threshold()
     sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    # a collection at almost every allocation, with Python code in it (a callback): what lets
+    # another thread in halfway through copying a dict (seen in CI with a large heap)
+    gc.set_threshold(5)
+    gc.callbacks.append(_collected)
     try:
         for _ in range(10):
             _race(errors)
     finally:
+        gc.callbacks.remove(_collected)
+        gc.set_threshold(*threshold)
         sys.setswitchinterval(interval)
     assert not errors
+
+
+def _collected(phase: str, info: dict[str, int]) -> None:
+    return None
 
 
 def _race(errors: list[BaseException]) -> None:
