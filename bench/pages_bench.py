@@ -148,7 +148,7 @@ def _index_is_current(release: Path) -> bool:
                 (
                     "incoming_list",
                     "incoming_evidence",
-                    "topic_member",
+                    "topic_row",
                     "evidence_field",
                     "member_iri",
                 ),

@@ -13,19 +13,21 @@ at a time, in the order of their names (evidence items: strongest first); ``?kin
 IRI>&page=N`` pages through one kind, as ``?in=&page=`` does for the links to an entity. A theme
 of the 1M-triple benchmark graph has about 1,600 members: unpaged, its page was 470 KB.
 
-Per page: one query for the concept; its members with their names and sort keys from the
-build's list in one indexed query (``endpoint/topic_index.py``), with the details (kind,
-strength, source, support) of the evidence shown in one more; the names and descriptions of what
-the page shows from the class listing (``endpoint/class_listing.py``). After a write the members
-are read by pattern (see :meth:`TopicView.members`), the details of all their evidence with one
-SPARQL query (their strength orders the evidence items), the names from the store.
+Per page: one query for the concept; from the build's list (``endpoint/topic_index.py``) how
+many members show under each class, then for each class the rows the page shows of it, in the
+order the build gave them (``ontology/topic_sections.py``) and with their names, and the details
+(kind, strength, source, support) of the evidence shown in one more query; the names and
+descriptions of what the page shows from the class listing (``endpoint/class_listing.py``).
+After a write, and for a topic the list does not order, the members are read by pattern (see
+:meth:`TopicView.members_from_store`), the details of all their evidence with one SPARQL query
+(their strength orders the evidence items), the names from the store, and the page groups and
+sorts them by the same rules.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -36,11 +38,18 @@ from ontology.evidence_fields import FIELDS_OF_E
 from ontology.iris import concept_iri, is_slug, scheme_iri
 from ontology.namespaces import STANDARD_PREFIXES, prefixes, sparql_prologue
 from ontology.text import local_name, sort_key
+from ontology.topic_sections import (
+    SECTIONS,
+    class_place,
+    member_order,
+    section_of,
+    strength_notation,
+)
 
 from .class_listing import texts_of
 from .entry_common import BadInput, Page, page_number, param
 from .entry_labels import Texts, pick, short, values_block
-from .topic_index import IndexedTopics
+from .topic_index import IndexedTopics, Listing
 from .ui_text import fill, texts
 
 router = APIRouter()
@@ -78,25 +87,6 @@ DOELGROEP = Topic(
     "target_groups_intro",
 )
 
-# Which section a member is shown in, by the first of its classes found here.
-SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "actors",
-        (
-            "kg:Hub",
-            "kg:Programme",
-            "kg:CenterForTeachingAndLearning",
-            "kg:Team",
-            "kg:Community",
-            "org:Organization",
-            "foaf:Person",
-        ),
-    ),
-    ("products", ("kg:Product",)),
-    ("evidence", ("kg:EvidenceItem", "kg:EvidenceClaim")),
-    ("other", ("kg:Activity", "kg:Goal", "kg:Event", "kg:Funding", "kg:SourceDocument")),
-)
-
 CONCEPT = """
 SELECT ?rel ?x ?o $concept $scheme WHERE {
   $concept skos:inScheme $scheme .
@@ -131,34 +121,62 @@ class Member:
     fields: dict[str, set[str]] = field(default_factory=dict)
     supporter_strength: dict[str, str] = field(default_factory=dict)
     name: str | None = None  # in the reader's language, once known
-    key: str | None = None  # what it sorts by (``sort_key(name)``), when the build gave it
+
+
+@dataclass(slots=True)
+class Linked:
+    """A thing shown as a link (attributes, not a dict: the template reads thousands of them)."""
+
+    href: str
+    label: str
+    strength: Linked | None = None  # of evidence that supports a claim: its strength
+
+
+@dataclass(slots=True)
+class Row:
+    """A member as its section shows it; the last four for evidence items and claims."""
+
+    href: str
+    label: str
+    description: str | None
+    via: list[Linked]
+    kinds: list[Linked] = field(default_factory=list)
+    strengths: list[Linked] = field(default_factory=list)
+    sources: list[Linked] = field(default_factory=list)
+    supported_by: list[Linked] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Group:
+    """The members shown under one class: the rows of one page of them."""
+
+    kind: str  # "items" (evidence items), "claims" or "plain"
+    label: str
+    rows: list[Row]
+    count: int
+    anchor: str
+    page: int
+    pages: int
+    first: int
+    last: int
+    prev_url: str | None
+    next_url: str | None
+
+
+@dataclass(slots=True)
+class Section:
+    id: str
+    groups: list[Group]
+    count: int
 
 
 def _notation(m: Member) -> str | None:
     """The notation of an evidence item's strength (digits; higher is stronger), if any."""
-    notation = next(iter(sorted(m.fields.get("notation", ()))), None)
-    return notation if notation and notation.isdigit() else None
+    return strength_notation(m.fields.get("notation", ()))
 
 
 def _pages(rows: int) -> int:
     return max(1, math.ceil(rows / PAGE_SIZE))
-
-
-@lru_cache(maxsize=64)
-def expand_all(curies: tuple[str, ...], base: str) -> tuple[str, ...]:
-    """The IRIs of ``curies`` (``kg:Hub``): made once per tuple and base (a theme of the 1M-triple
-    graph asks for them for each of its 1,600 members: 40 ms a page)."""
-    known = prefixes(base)
-    return tuple(known[c.split(":")[0]] + c.split(":", 1)[1] for c in curies)
-
-
-def section_of(classes: set[str], base: str) -> tuple[str, str]:
-    """(section, class) for a member with ``classes``."""
-    for section, curies in SECTIONS:
-        for c in expand_all(curies, base):
-            if c in classes:
-                return section, c
-    return "other", min(classes)
 
 
 class PageBeyond(BadInput):
@@ -228,26 +246,31 @@ class TopicView:
                     own["alt"].labels.setdefault(lang + "\x1f" + r["o"].value, r["o"].value)
                 else:
                     own[text].add("label", 0, lang, r["o"].value)
-        members, listed = self.members()
-        if not listed:  # their strength orders the evidence items: the details of all of them
+        prop = self.subs[ox.Variable("prop")].value
+        listing = self.indexed.listing(self.concept, prop)
+        if listing is not None:
+            counts = self.class_counts(listing.counts)
+            chosen = self.chosen_pages(counts, kind, page)
+            on_page = self.listed_rows(listing, chosen)
+        if listing is None or on_page is None:
+            members = self.members_from_store()
+            # their strength orders the evidence items: the details of all of them
             self.evidence_details([m for m in members.values() if self.is_evidence(m)])
-        self.name_members(members)
-        groups = self.grouped(members)
-        if kind is not None and kind not in groups:
-            known = ", ".join(sorted(groups)) or "-"
-            raise BadInput("err_unknown_kind", value=repr(kind[:80]), kinds=known)
-        chosen = {cls: page if cls == kind else 1 for cls in groups}
-        on_page = {cls: self.page_of(cls, of_cls, chosen[cls]) for cls, of_cls in groups.items()}
-        if listed:  # the strengths came with the members: the details of those shown only
-            shown_evidence = [m for rows in on_page.values() for m, _ in rows]
-            self.evidence_details([m for m in shown_evidence if self.is_evidence(m)], listed)
-        shown: set[str] = {*groups, *related["broader"], *related["narrower"]}
+            self.name_members(members)
+            groups = self.grouped(members)
+            counts = {cls: len(rows) for cls, rows in groups.items()}
+            chosen = self.chosen_pages(counts, kind, page)
+            on_page = {cls: self.page_of(rows, chosen[cls]) for cls, rows in groups.items()}
+        else:  # the strengths came with the rows: the details of those shown only
+            shown_evidence = [m for rows in on_page.values() for m in rows]
+            self.evidence_details([m for m in shown_evidence if self.is_evidence(m)], True)
+        shown: set[str] = {*counts, *related["broader"], *related["narrower"]}
         for of_cls in on_page.values():
-            for m, _label in of_cls:
+            for m in of_cls:
                 shown.add(m.iri)
                 shown |= m.via
                 for name, values in m.fields.items():
-                    if name != "notation":
+                    if name not in ("notation", "supports"):  # not shown
                         shown |= values
                 shown |= set(m.supporter_strength.values())
         txt = texts_of(self.view.reader, sorted(shown))
@@ -261,36 +284,56 @@ class TopicView:
             "definition": pick(own["def"].labels, lang),
             "broader": self.linked(related["broader"], txt),
             "narrower": self.linked(related["narrower"], txt),
-            "sections": self.sections(groups, chosen, on_page, txt),
+            "sections": self.sections(counts, chosen, on_page, txt),
         }
 
-    def members(self) -> tuple[dict[str, Member], bool]:
+    def class_counts(self, counts: dict[str, int]) -> dict[str, int]:
+        """``counts`` (class -> members shown under it) in the order the page shows them."""
+        base = self.view.base
+        return {cls: counts[cls] for cls in sorted(counts, key=lambda c: class_place(c, base))}
+
+    def chosen_pages(self, counts: dict[str, int], kind: str | None, page: int) -> dict[str, int]:
+        """The page shown of each class: ``page`` of ``kind``, the first of the others. Raises
+        :class:`BadInput` for a ``kind`` that is not on the page, :class:`PageBeyond` for a
+        page past its last."""
+        if kind is not None and kind not in counts:
+            known = ", ".join(sorted(counts)) or "-"
+            raise BadInput("err_unknown_kind", value=repr(kind[:80]), kinds=known)
+        if kind is not None and page > (pages := _pages(counts[kind])):
+            last = self.page_url(kind, pages)
+            raise PageBeyond(last, page=page, n=counts[kind], pages=pages, size=PAGE_SIZE)
+        return {cls: page if cls == kind else 1 for cls in counts}
+
+    def listed_rows(
+        self, listing: Listing, chosen: dict[str, int]
+    ) -> dict[str, list[Member]] | None:
+        """The members each class shows on its chosen page, from the build's list, in its
+        order; ``None`` when the index cannot say after all."""
+        out = {}
+        for cls, page in chosen.items():
+            rows = self.indexed.rows(
+                listing.topic, cls, self.view.lang, (page - 1) * PAGE_SIZE, PAGE_SIZE
+            )
+            if rows is None:
+                return None
+            out[cls] = [
+                Member(
+                    iri,
+                    {cls},
+                    set(vias.split()),
+                    {"notation": {notation}} if notation is not None else {},
+                    name=name,
+                )
+                for iri, vias, notation, name in rows
+            ]
+        return out
+
+    def members_from_store(self) -> dict[str, Member]:
         """The IRIs with the concept (``?s $prop $concept``) and a class, and the evidence items
         and claims without a concept of their own (no ``$prop`` at all) that are ``kg:about``
-        one of those (their ``via``); and whether they come from the build's list
-        (``endpoint/topic_index.py``), which also gives the notation of the evidence items'
-        strength. Else read by pattern: Oxigraph plans a query before it substitutes
-        ``$concept`` and ``$prop``, so the SPARQL started from every typed thing (3 s for a theme
-        with 1,600 members at 1M triples, against 0.1 s this way; 2 ms from the list)."""
-        prop = self.subs[ox.Variable("prop")]
-        out: dict[str, Member] = {}
-        listed = self.indexed.members(self.concept, prop.value, self.view.lang)
-        if listed is not None:
-            for iri, cls, via, notation, name, key in listed:
-                m = out.get(iri)
-                if m is None:
-                    m = out[iri] = Member(iri)
-                    if name:  # else none of its own: named by the rule of Texts.label
-                        m.name, m.key = name, key
-                m.classes.add(cls)
-                if via:
-                    m.via.add(via)
-                if notation is not None:
-                    m.fields.setdefault("notation", set()).add(notation)
-            return out, True
-        return self._members_from_store(), False
-
-    def _members_from_store(self) -> dict[str, Member]:
+        one of those (their ``via``), read by pattern: Oxigraph plans a query before it
+        substitutes ``$concept`` and ``$prop``, so the SPARQL started from every typed thing (3 s
+        for a theme with 1,600 members at 1M triples, against 0.1 s this way)."""
         reader = self.view.reader
         prop = self.subs[ox.Variable("prop")]
         concept = self.subs[ox.Variable("concept")]
@@ -341,60 +384,35 @@ class TopicView:
                 if known is None or strength < known:
                     m.supporter_strength[value] = strength
 
-    def linked(self, iris: set[str], txt: dict[str, Texts]) -> list[dict[str, str]]:
-        items = [
-            {"href": self.topic_link(i), "label": txt[i].label(i, self.view.lang)} for i in iris
-        ]
-        return sorted(items, key=lambda x: sort_key(x["label"]))
+    def linked(self, iris: set[str], txt: dict[str, Texts]) -> list[Linked]:
+        items = [Linked(self.topic_link(i), txt[i].label(i, self.view.lang)) for i in iris]
+        return sorted(items, key=lambda x: sort_key(x.label))
 
-    def item(self, iri: str, txt: dict[str, Texts]) -> dict[str, str]:
-        return {
-            "iri": iri,
-            "href": self.view.link(iri),
-            "label": txt[iri].label(iri, self.view.lang),
-        }
+    def item(self, iri: str, txt: dict[str, Texts]) -> Linked:
+        return Linked(self.view.link(iri), txt[iri].label(iri, self.view.lang))
 
     def name_members(self, members: dict[str, Member]) -> None:
         """Every member's name in the reader's language, as :func:`texts_of` gives it (they
-        order the lists, so all are needed, not only those shown): those the build's list
-        named came with it, the others from the class listing or the store."""
+        order the lists, so all are needed, not only those shown)."""
         lang = self.view.lang
-        missing = [iri for iri, m in members.items() if m.name is None]
-        if missing:
-            txt = texts_of(self.view.reader, missing, descriptions=False)  # names order them
-            for iri in missing:
-                members[iri].name = txt[iri].label(iri, lang)
+        txt = texts_of(self.view.reader, list(members), descriptions=False)  # names order them
+        for iri, m in members.items():
+            m.name = txt[iri].label(iri, lang)
 
-    def grouped(self, members: dict[str, Member]) -> dict[str, list[tuple[Member, str]]]:
-        """Class -> its members with their names (see :meth:`name_members`), in the order
-        shown: the classes by section and their place in :data:`SECTIONS`, evidence items
-        strongest first, else by name."""
+    def grouped(self, members: dict[str, Member]) -> dict[str, list[Member]]:
+        """Class -> its members (named, see :meth:`name_members`), in the order shown: the
+        classes and members as ``ontology/topic_sections.py`` orders them (the order the
+        build's list gives)."""
         base = self.view.base
-        by_class: dict[str, list[tuple[Member, str]]] = {}
-        place: dict[str, tuple[int, int, str]] = {}
+        by_class: dict[str, list[Member]] = {}
         for m in members.values():
-            if m.key is None:
-                m.key = sort_key(m.name or "")
-            section, cls = section_of(m.classes, base)
-            by_class.setdefault(cls, []).append((m, m.name or ""))
-            if cls not in place:
-                n = next(i for i, (sid, _) in enumerate(SECTIONS) if sid == section)
-                order = {c: k for k, c in enumerate(expand_all(SECTIONS[n][1], base))}
-                place[cls] = (n, order.get(cls, 99), cls)
-        for cls, rows in by_class.items():  # ties by IRI: the same order from store and list
-            if cls.endswith("EvidenceItem"):
-                rows.sort(key=lambda r: (-float(_notation(r[0]) or -1), r[0].key, r[0].iri))
-            else:
-                rows.sort(key=lambda r: (r[0].key, r[0].iri))
-        return {cls: by_class[cls] for cls in sorted(by_class, key=place.__getitem__)}
+            by_class.setdefault(section_of(m.classes, base)[1], []).append(m)
+        for cls, rows in by_class.items():
+            rows.sort(key=lambda m: member_order(cls, _notation(m), sort_key(m.name or ""), m.iri))
+        return {cls: by_class[cls] for cls in self.class_counts(dict.fromkeys(by_class, 0))}
 
-    def page_of(
-        self, cls: str, rows: list[tuple[Member, str]], page: int
-    ) -> list[tuple[Member, str]]:
-        pages = _pages(len(rows))
-        if page > pages:
-            last = self.page_url(cls, pages)
-            raise PageBeyond(last, page=page, n=len(rows), pages=pages, size=PAGE_SIZE)
+    @staticmethod
+    def page_of(rows: list[Member], page: int) -> list[Member]:
         return rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
 
     def page_url(self, cls: str, page: int) -> str:
@@ -406,72 +424,64 @@ class TopicView:
 
     def sections(
         self,
-        groups: dict[str, list[tuple[Member, str]]],
+        counts: dict[str, int],
         chosen: dict[str, int],
-        on_page: dict[str, list[tuple[Member, str]]],
+        on_page: dict[str, list[Member]],
         txt: dict[str, Texts],
-    ) -> list[dict[str, object]]:
+    ) -> list[Section]:
         lang = self.view.lang
         base = self.view.base
-        out: dict[str, list[dict[str, object]]] = {sid: [] for sid, _ in SECTIONS}
-        counts = dict.fromkeys(out, 0)
-        for cls, rows in groups.items():
+        out: dict[str, list[Group]] = {sid: [] for sid, _ in SECTIONS}
+        in_section = dict.fromkeys(out, 0)
+        for cls, n in counts.items():
             section = section_of({cls}, base)[0]
-            counts[section] += len(rows)
+            in_section[section] += n
             page_rows = []
-            for m, name in on_page[cls]:
-                row: dict[str, object] = {
-                    "iri": m.iri,
-                    "href": self.view.link(m.iri),
-                    "label": name,
-                    "description": short(txt[m.iri].description(lang)),
-                    "via": [self.item(v, txt) for v in sorted(m.via)],
-                }
+            for m in on_page[cls]:
+                row = Row(
+                    self.view.link(m.iri),
+                    m.name or "",
+                    short(txt[m.iri].description(lang)),
+                    [self.item(v, txt) for v in sorted(m.via)],
+                )
                 if section == "evidence":
-                    row.update(self.evidence_row(m, txt))
+                    self.evidence_row(row, m, txt)
                 page_rows.append(row)
-            page, pages = chosen[cls], _pages(len(rows))
+            page, pages = chosen[cls], _pages(n)
             first = (page - 1) * PAGE_SIZE + 1
             out[section].append(
-                {
-                    "class": cls,
-                    "kind": "items"
+                Group(
+                    kind="items"
                     if cls.endswith("EvidenceItem")
                     else "claims"
                     if cls.endswith("EvidenceClaim")
                     else "plain",
-                    "label": txt[cls].label(cls, lang),
-                    "rows": page_rows,
-                    "count": len(rows),
-                    "anchor": self.anchor(cls),
-                    "page": page,
-                    "pages": pages,
-                    "first": first,
-                    "last": first + len(page_rows) - 1,
-                    "prev_url": self.page_url(cls, page - 1) if page > 1 else None,
-                    "next_url": self.page_url(cls, page + 1) if page < pages else None,
-                }
+                    label=txt[cls].label(cls, lang),
+                    rows=page_rows,
+                    count=n,
+                    anchor=self.anchor(cls),
+                    page=page,
+                    pages=pages,
+                    first=first,
+                    last=first + len(page_rows) - 1,
+                    prev_url=self.page_url(cls, page - 1) if page > 1 else None,
+                    next_url=self.page_url(cls, page + 1) if page < pages else None,
+                )
             )
-        return [{"id": sid, "groups": out[sid], "count": counts[sid]} for sid, _ in SECTIONS]
+        return [Section(sid, out[sid], in_section[sid]) for sid, _ in SECTIONS]
 
-    def evidence_row(self, m: Member, txt: dict[str, Texts]) -> dict[str, object]:
+    def evidence_row(self, row: Row, m: Member, txt: dict[str, Texts]) -> None:
+        """Adds to ``row`` what the page shows of the evidence item or claim ``m``: its kinds,
+        strengths and sources, the evidence that supports it with that one's strength."""
         f = m.fields
-        return {
-            "kinds": [self.item(i, txt) for i in sorted(f.get("type", ()))],
-            "strengths": [self.item(i, txt) for i in sorted(f.get("strength", ()))],
-            "notation": _notation(m),
-            "sources": [self.item(i, txt) for i in sorted(f.get("source", ()))],
-            "supports": [self.item(i, txt) for i in sorted(f.get("supports", ()))],
-            "supported_by": [
-                {
-                    **self.item(i, txt),
-                    "strength": self.item(m.supporter_strength[i], txt)
-                    if i in m.supporter_strength
-                    else None,
-                }
-                for i in sorted(f.get("supported_by", ()))
-            ],
-        }
+        row.kinds = [self.item(i, txt) for i in sorted(f.get("type", ()))]
+        row.strengths = [self.item(i, txt) for i in sorted(f.get("strength", ()))]
+        row.sources = [self.item(i, txt) for i in sorted(f.get("source", ()))]
+        for i in sorted(f.get("supported_by", ())):
+            supporter = self.item(i, txt)
+            if i in m.supporter_strength:
+                supporter.strength = self.item(m.supporter_strength[i], txt)
+            row.supported_by.append(supporter)
 
 
 def topic_page(request: Request, topic: Topic, slug: str) -> Response:

@@ -10,14 +10,20 @@ evidence item (which orders them) another 40 ms.
 So ``kennisgraaf build`` writes, into the release's ``search.sqlite``, for every concept of the
 schemes of :data:`ontology.iris.TOPIC_SCHEMES`:
 
-- ``topic (id, concept, property, holders)``: one row per concept, also for one without
-  members; ``holders`` how many distinct things have it (what ``/themas`` and ``/doelgroepen``
-  count; 15-20 ms of SPARQL per index page at 1M triples);
-- ``topic_member (topic, member, class, via, notation)``: per member (an IRI) each of its
-  classes; ``via`` the thing with the concept that an evidence item or claim without one of its
-  own is about (``''`` for a member with the concept itself; a member about several has a row
-  for each); ``notation`` the smallest ``skos:notation`` of its ``kg:evidenceStrength`` (the
-  digits that order evidence items, strongest first), for evidence items and claims;
+- ``topic (id, concept, property, holders, ordered)``: one row per concept, also for one
+  without members; ``holders`` how many distinct things have it (what ``/themas`` and
+  ``/doelgroepen`` count; 15-20 ms of SPARQL per index page at 1M triples); ``ordered`` 1 when
+  its members are in ``topic_row``, 0 when one of them has no name in the class listing (the
+  page then reads the store, which names it by its IRI);
+- ``topic_row (topic, class, pos_nl, pos_en, member, vias, notation)``: one row per member (an
+  IRI), under the class the page shows it under, with its place among the members of that class
+  in each language (``ontology/topic_sections.py``: evidence items strongest first, then by the
+  name of the class listing, ties by IRI), so that a page reads the 25 rows it shows of each
+  class, not all of them (a theme of 1,600 members at 1M triples: 2,200 rows with their names
+  joined, then grouped and sorted, 40% of a 42 ms page); ``vias`` the things with the concept
+  that an evidence item or claim without one of its own is about (space-separated, ``''`` for
+  a member with the concept itself); ``notation`` the smallest ``skos:notation`` of its
+  ``kg:evidenceStrength`` (the digits that order evidence items), for evidence items and claims;
 - ``evidence_field (iri, field, value, strength)``: what a topic page shows of an evidence item
   or claim (its type, strength and the notation of that, its source documents, the claims it
   supports, the evidence that supports it with that one's strength), the rows of the page's
@@ -27,7 +33,8 @@ schemes of :data:`ontology.iris.TOPIC_SCHEMES`:
 
 The queries (the concepts, their members with their classes, the evidence through ``kg:about``,
 the notations, the evidence fields) run in Rust beside the search index: 3.0 s at 1M triples with the rows made into
-Python tuples; the tables are written after the index, 0.4 s. The endpoint reads the tables while the store is as built (``endpoint/topic_index.py``) and reads
+Python tuples; the tables are written after the index (whose class listing names the
+members), 0.4 s. The endpoint reads the tables while the store is as built (``endpoint/topic_index.py``) and reads
 the store after a write or without them.
 """
 
@@ -42,14 +49,16 @@ import pyoxigraph as ox
 from ontology.evidence_fields import FIELDS_OF_E
 from ontology.iris import TOPIC_SCHEMES, scheme_iri
 from ontology.namespaces import expand, sparql_prologue
+from ontology.topic_sections import member_order, section_of, strength_notation
 
 SCHEMA = """
 CREATE TABLE topic (
     id INTEGER PRIMARY KEY, concept TEXT NOT NULL, property TEXT NOT NULL,
-    holders INTEGER NOT NULL, UNIQUE (concept, property));
-CREATE TABLE topic_member (
-    topic INTEGER NOT NULL, member TEXT NOT NULL, class TEXT NOT NULL, via TEXT NOT NULL,
-    notation TEXT, PRIMARY KEY (topic, member, class, via)) WITHOUT ROWID;
+    holders INTEGER NOT NULL, ordered INTEGER NOT NULL, UNIQUE (concept, property));
+CREATE TABLE topic_row (
+    topic INTEGER NOT NULL, class TEXT NOT NULL, pos_nl INTEGER NOT NULL, pos_en INTEGER NOT NULL,
+    member TEXT NOT NULL, vias TEXT NOT NULL, notation TEXT,
+    PRIMARY KEY (topic, class, pos_nl)) WITHOUT ROWID;
 CREATE TABLE evidence_field (
     iri TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, strength TEXT NOT NULL,
     PRIMARY KEY (iri, field, value, strength)) WITHOUT ROWID;
@@ -102,6 +111,7 @@ Field = tuple[str, str, str, str]  # evidence item or claim, field, value, stren
 
 
 class TopicLists(NamedTuple):
+    base: str
     topics: Topics
     holders: dict[tuple[str, str], int]  # (concept, property) -> things that have it
     notations: dict[str, str]  # evidence item or claim -> notation of its strength
@@ -136,7 +146,7 @@ def topic_members(store: ox.Store, base: str) -> TopicLists:
         (r["e"].value, r["field"].value, r["v"].value, r["w"].value if r["w"] else "")
         for r in _select(store, prologue + EVIDENCE_FIELDS, {})
     }
-    return TopicLists(out, holders, notations, fields)
+    return TopicLists(base, out, holders, notations, fields)
 
 
 def _select(
@@ -152,26 +162,80 @@ def _select(
 
 
 def write_topics(path: Path, lists: TopicLists) -> int:
-    """Adds the three tables to the index at ``path``; returns how many member rows they
+    """Adds the three tables to the index at ``path``, whose class listing (``member``: the
+    names and sort keys per language) is already written; returns how many member rows they
     hold."""
-    topics, notations = lists.topics, lists.notations
     db = sqlite3.connect(path)
     try:
+        names = {
+            iri: ((name_nl, sort_nl), (name_en, sort_en))
+            for iri, name_nl, sort_nl, name_en, sort_en in db.execute(
+                "SELECT iri, name_nl, sort_nl, name_en, sort_en FROM member"
+            )
+        }
         db.executescript(SCHEMA)
         written = 0
-        for (concept, prop), rows in topics.items():
+        for (concept, prop), rows in lists.topics.items():
+            ordered = _ordered(rows, lists, names)
             made = db.execute(
-                "INSERT INTO topic (concept, property, holders) VALUES (?, ?, ?)",
-                (concept, prop, lists.holders.get((concept, prop), 0)),
+                "INSERT INTO topic (concept, property, holders, ordered) VALUES (?, ?, ?, ?)",
+                (concept, prop, lists.holders.get((concept, prop), 0), int(ordered is not None)),
             )
-            unique = dict.fromkeys(rows)  # a triple in two graphs is one member
             db.executemany(
-                "INSERT INTO topic_member VALUES (?, ?, ?, ?, ?)",
-                ((made.lastrowid, m, cls, via, notations.get(m)) for m, cls, via in unique),
+                "INSERT INTO topic_row VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((made.lastrowid, *row) for row in ordered or ()),
             )
-            written += len(unique)
+            written += len(ordered or ())
+        db.executescript("CREATE INDEX topic_row_en ON topic_row (topic, class, pos_en);")
         db.executemany("INSERT INTO evidence_field VALUES (?, ?, ?, ?)", sorted(lists.fields))
         db.commit()
         return written
     finally:
         db.close()
+
+
+Names = dict[str, tuple[tuple[str, str], tuple[str, str]]]  # IRI -> (name, sort key) nl, en
+Placed = tuple[str, int, int, str, str, str | None]  # class, pos_nl, pos_en, member, vias, notation
+
+
+def _ordered(rows: list[Row], lists: TopicLists, names: Names) -> list[Placed] | None:
+    """The members of ``rows`` as ``topic_row`` holds them; ``None`` when one of them has no name
+    in the class listing (``names``)."""
+    classes: dict[str, set[str]] = {}
+    vias: dict[str, set[str]] = {}
+    for member, cls, via in rows:
+        classes.setdefault(member, set()).add(cls)
+        if via:
+            vias.setdefault(member, set()).add(via)
+    if any(not (m in names and names[m][0][0] and names[m][1][0]) for m in classes):
+        return None
+    by_class: dict[str, list[str]] = {}
+    for m, cs in classes.items():
+        by_class.setdefault(section_of(cs, lists.base)[1], []).append(m)
+    notation = {m: strength_notation((n,)) for m in classes if (n := lists.notations.get(m))}
+    out: list[Placed] = []
+    for cls, members in by_class.items():
+        places = [
+            {
+                m: i
+                for i, m in enumerate(
+                    sorted(members, key=lambda m: member_order(cls, notation.get(m), name[m], m))
+                )
+            }
+            for name in (
+                {m: names[m][0][1] for m in members},  # the sort keys in Dutch
+                {m: names[m][1][1] for m in members},  # in English
+            )
+        ]
+        out += (
+            (
+                cls,
+                places[0][m],
+                places[1][m],
+                m,
+                " ".join(sorted(vias[m])) if m in vias else "",
+                lists.notations.get(m),
+            )
+            for m in members
+        )
+    return out

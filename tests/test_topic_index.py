@@ -20,7 +20,7 @@ from endpoint.entry_common import Page
 from endpoint.entry_labels import values_block
 from endpoint.store import ReleaseStore
 from endpoint.topic_index import IndexedTopics
-from ingest import pipeline
+from ingest import pipeline, topic_index
 from ontology.iris import TOPIC_SCHEMES, scheme_iri
 from ontology.namespaces import CANONICAL_BASE, expand, sparql_prologue
 from tests.conftest import recorded_selects, rendering_client
@@ -71,26 +71,53 @@ def test_the_schemes_of_the_build_are_those_of_the_pages() -> None:
     assert {(t.scheme, t.property) for t in TOPICS.values()} == set(TOPIC_SCHEMES)
 
 
+def listed_members(
+    view: topic_pages.TopicView, lang: str
+) -> dict[str, list[tuple[str, set[str], str | None, str]]]:
+    """Class -> all its members as the build's list gives them in ``lang``, in its order:
+    (IRI, via, notation, name)."""
+    prop = view.subs[ox.Variable("prop")].value
+    listing = view.indexed.listing(view.concept, prop)
+    assert listing is not None, view.concept
+    out = {}
+    for cls, n in view.class_counts(listing.counts).items():
+        rows = view.indexed.rows(listing.topic, cls, lang, 0, n + 5)
+        assert rows is not None and len(rows) == n, (view.concept, cls)
+        out[cls] = [(iri, set(vias.split()), notation, name) for iri, vias, notation, name in rows]
+    return out
+
+
 def test_the_list_holds_the_members_the_store_gives_for_every_concept(root: Path) -> None:
     found = concepts(root)
     assert len(found) > 20
     members = 0
     for scheme, slug in found:
         view = view_of(root, scheme, slug)
-        listed, from_list = view.members()
-        assert from_list, (scheme, slug)
-        stored = view._members_from_store()
-        assert {m.iri: (m.classes, m.via) for m in listed.values()} == {
-            m.iri: (m.classes, m.via) for m in stored.values()
-        }, (scheme, slug)
-        members += len(listed)
-        # the notation the list gives is the one the store's details order by
+        stored = view.members_from_store()
         view.evidence_details([m for m in stored.values() if view.is_evidence(m)])
-        for iri, m in stored.items():
-            if view.is_evidence(m):
-                assert topic_pages._notation(listed[iri]) == topic_pages._notation(m), iri
+        for lang in LANGS:
+            view.view = cast(Page, SimpleNamespace(base=BASE, reader=view.view.reader, lang=lang))
+            view.name_members(stored)
+            expected = {
+                cls: [(m.iri, m.via, topic_pages._notation(m), m.name) for m in rows]
+                for cls, rows in view.grouped(stored).items()
+            }
+            listed = listed_members(view, lang)
+            # the same classes in the same order, each with the same members in the same order,
+            # the same via, notation (for the evidence items: it orders them) and name
+            assert list(listed) == list(expected), (scheme, slug, lang)
+            for cls, rows in listed.items():
+                if not cls.endswith("EvidenceItem"):
+                    expected[cls] = [(i, v, None, n) for i, v, _n, n in expected[cls]]
+                    rows = [(i, v, None, n) for i, v, _n, n in rows]
+                assert rows == expected[cls], (scheme, slug, lang, cls)
+        members += len(stored)
     assert members > 100
-    via = [m for scheme, slug in found for m in view_of(root, scheme, slug).members()[0].values()]
+    via = [
+        m
+        for scheme, slug in found
+        for m in view_of(root, scheme, slug).members_from_store().values()
+    ]
     assert any(m.via for m in via), "no member comes through kg:about: the test misses that"
 
 
@@ -109,7 +136,7 @@ def test_every_topic_page_from_the_list_equals_the_page_from_the_store(
         assert later, "no topic has a second page of a kind"
         listed.update({(p, "nl"): main(c, p) for p in later})
         with monkeypatch.context() as m:
-            m.setattr(IndexedTopics, "members", lambda self, concept, prop, lang: None)
+            m.setattr(IndexedTopics, "listing", lambda self, concept, prop: None)
             for (p, lang), page in listed.items():
                 assert main(c, p, lang) == page, (p, lang)
 
@@ -124,21 +151,30 @@ def test_a_listed_topic_reads_no_member_from_the_store(
 ) -> None:
     calls: list[str] = []
     shown: list[int] = []
+    read: list[int] = []
     details = topic_pages.TopicView.evidence_details
+    rows = IndexedTopics.rows
+
+    def counted_rows(self: IndexedTopics, *args: Any) -> Any:
+        found = rows(self, *args)
+        read.append(len(found or []))
+        return found
 
     def counted(self: topic_pages.TopicView, evidence: list[Any], listed: bool = False) -> None:
         shown.append(len(evidence))
         details(self, evidence, listed)
 
     monkeypatch.setattr(
-        topic_pages.TopicView, "_members_from_store", lambda self: calls.append("store")
+        topic_pages.TopicView, "members_from_store", lambda self: calls.append("store")
     )
     monkeypatch.setattr(topic_pages.TopicView, "evidence_details", counted)
+    monkeypatch.setattr(IndexedTopics, "rows", counted_rows)
     monkeypatch.setattr(topic_pages, "PAGE_SIZE", 2)
     with rendering_client(root) as c:
         main(c, "/thema/docentprofessionalisering")
     assert calls == []
-    # the details of the evidence shown only (two per kind), not of all of it
+    # the rows shown only (two per kind), not all members, and the details of their evidence
+    assert len(read) > 2 and max(read) == 2
     assert shown and shown[0] <= 4
 
 
@@ -159,7 +195,7 @@ def test_after_a_write_the_members_come_from_the_store(root: Path, tmp_path: Pat
         assert "nieuw-in-xr" in main(c, "/thema/xr")
 
 
-@pytest.mark.parametrize("drop", ["TABLE topic_member", "TABLE evidence_field", "INDEX member_iri"])
+@pytest.mark.parametrize("drop", ["TABLE topic_row", "TABLE evidence_field", "INDEX member_iri"])
 def test_without_the_tables_the_members_come_from_the_store(
     root: Path, tmp_path: Path, drop: str
 ) -> None:
@@ -175,7 +211,7 @@ def test_without_the_tables_the_members_come_from_the_store(
         reader = ReleaseStore(copy)
         reader.store()
         indexed = IndexedTopics(reader)
-        assert indexed.members(f"{BASE}id/begrip/thema/xr", expand("dcterms:subject"), "nl") is None
+        assert indexed.listing(f"{BASE}id/begrip/thema/xr", expand("dcterms:subject")) is None
         assert indexed.evidence_fields([f"{BASE}id/bewijs/x"]) is None
         assert main(c, "/thema/xr") == before
 
@@ -273,10 +309,56 @@ def test_members_with_the_same_name_are_in_the_order_of_their_iris(root: Path, c
         for slug in ("b", "c", "a")
     ]
     orders = [
-        [m.iri for m, _ in view.grouped({m.iri: m for m in members})[kind]]
+        [m.iri for m in view.grouped({m.iri: m for m in members})[kind]]
         for members in (made, made[::-1])
     ]
     assert orders[0] == orders[1] == sorted(m.iri for m in made)
+    # and so does the build's list
+    concept, prop = f"{BASE}id/begrip/thema/xr", expand("dcterms:subject")
+    names: topic_index.Names = {m.iri: (("Dezelfde naam", "dezelfde naam"),) * 2 for m in made}
+    for members in (made, made[::-1]):
+        lists = topic_index.TopicLists(
+            BASE,
+            {(concept, prop): [(m.iri, kind, "") for m in members]},
+            {},
+            {m.iri: "2" for m in made},
+            set(),
+        )
+        placed = topic_index._ordered(lists.topics[concept, prop], lists, names)
+        assert placed is not None
+        assert [m for _c, _nl, _en, m, _v, _n in sorted(placed)] == orders[0]
+
+
+def test_a_topic_with_a_member_without_a_name_is_read_from_the_store(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    concept, prop = f"{BASE}id/begrip/thema/xr", expand("dcterms:subject")
+    rows = [(f"{BASE}id/x/a", f"{BASE}def/Product", ""), (f"{BASE}id/x/b", f"{BASE}def/Hub", "")]
+    lists = topic_index.TopicLists(BASE, {(concept, prop): rows}, {}, {}, set())
+    names: topic_index.Names = {f"{BASE}id/x/a": (("A", "a"), ("A", "a"))}
+    assert topic_index._ordered(rows, lists, names) is None  # b is not in the class listing
+    names[f"{BASE}id/x/b"] = (("", ""), ("", ""))
+    assert topic_index._ordered(rows, lists, names) is None  # b has no name
+    names[f"{BASE}id/x/b"] = (("B", "b"), ("B", "b"))
+    assert topic_index._ordered(rows, lists, names) is not None
+    # such a topic is not ordered in the index: its page reads the store, and is the same
+    copy = tmp_path / "store"
+    shutil.copytree(root, copy, symlinks=True)
+    with rendering_client(copy) as c:
+        before = {lang: main(c, "/thema/xr", lang) for lang in LANGS}
+    with sqlite3.connect((copy / "current").resolve() / "search.sqlite") as db:
+        db.execute("UPDATE topic SET ordered = 0 WHERE concept = ?", (concept,))
+    calls: list[str] = []
+    from_store = topic_pages.TopicView.members_from_store
+
+    def counted(self: topic_pages.TopicView) -> Any:
+        calls.append(self.concept)
+        return from_store(self)
+
+    monkeypatch.setattr(topic_pages.TopicView, "members_from_store", counted)
+    with rendering_client(copy) as c:
+        assert {lang: main(c, "/thema/xr", lang) for lang in LANGS} == before
+    assert calls == [concept, concept]
 
 
 def test_the_index_pages_count_from_the_list_as_from_the_store(
