@@ -164,15 +164,15 @@ def home(request: Request) -> Response:
         return unchanged
     prologue = sparql_prologue(view.base)
     kinds = kind_iris(view.base)
-    listed = class_counts(view.reader)  # counted by the build, as on /klassen
-    if listed is not None:
-        counts = {k: listed[k] for k in kinds if k in listed}
-    else:
-        counts = {
-            r["class"].value: int(r["n"].value)
-            for r in view.reader.select(COUNTS % values_block(kinds))
-        }
     with view.reader.pinned():  # one release; its index looked at once (for each source)
+        listed = class_counts(view.reader)  # counted by the build, as on /klassen
+        if listed is not None:
+            counts = {k: listed[k] for k in kinds if k in listed}
+        else:
+            counts = {
+                r["class"].value: int(r["n"].value)
+                for r in view.reader.select(COUNTS % values_block(kinds))
+            }
         sources = view.reader.select(prologue + SOURCES)
         names = texts_of(view.reader, [*kinds, *(r["src"].value for r in sources)])
         derived = derived_counts(view, [r["src"].value for r in sources])

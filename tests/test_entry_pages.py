@@ -41,7 +41,7 @@ from ingest.settings import BuildSettings
 from ontology.namespaces import CANONICAL_BASE, STANDARD_PREFIXES, sparql_prologue
 from ontology.text import local_name, sort_key
 from queries import GROUPS
-from tests.conftest import DATA, MINI
+from tests.conftest import DATA, MINI, rendering_client
 from tests.sparql_support import TOKEN, update
 
 BASE = CANONICAL_BASE
@@ -144,6 +144,31 @@ def test_home_counts_equal_sparql_counts(client: TestClient, real_store: ox.Stor
     shown = {row.find("th").get_text(strip=True): row.find("td").get_text() for row in rows}
     assert shown["product"] == str(count(real_store, "?s a kg:Product"))
     assert shown["bewijsstuk"] == str(count(real_store, "?s a kg:EvidenceItem"))
+
+
+def test_the_home_page_reads_one_release_even_if_a_build_switches_meanwhile(
+    mini_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from endpoint import home
+
+    with rendering_client(mini_store) as c:
+        before = main(c.get("/").text)
+    assert before.find_all("a", href=re.compile("^/klasse")), "no kind counted: a weak test"
+    counted = home.class_counts
+
+    def then_a_build_switches(reader: ReleaseStore) -> dict[str, int] | None:
+        found = counted(reader)
+        # a build publishes another release (here: an empty one) once the counts are read
+        ox.Store(str(mini_store / "releases" / "leeg")).flush()
+        (mini_store / "next").symlink_to("releases/leeg")
+        (mini_store / "next").replace(mini_store / "current")
+        return found
+
+    monkeypatch.setattr(home, "class_counts", then_a_build_switches)
+    with rendering_client(mini_store) as c:
+        during = main(c.get("/").text)
+    # the counts, the sources and their names all from the release the page began with
+    assert str(during) == str(before)
 
 
 def test_home_has_an_entry_for_each_user_group_whose_links_answer(client: TestClient) -> None:
