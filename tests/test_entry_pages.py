@@ -862,8 +862,7 @@ def test_topic_pages_page_through_every_kind_in_order(
 ) -> None:
     assert real_build.path is not None
     root = real_build.path.parent.parent
-    settings = ServeSettings(store=root, query_workers=0, response_cache_mb=0, page_cache_mb=0)
-    with TestClient(create_app(settings)) as c:
+    with rendering_client(root) as c:
         whole = kinds_on(main(c.get(path).text))
         monkeypatch.setattr(topic_pages, "PAGE_SIZE", 2)
         first = main(c.get(path).text)
@@ -895,10 +894,7 @@ def test_topic_pages_page_through_every_kind_in_order(
 def test_a_topic_page_reads_one_release_even_if_a_build_switches_meanwhile(
     mini_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = ServeSettings(
-        store=mini_store, query_workers=0, response_cache_mb=0, page_cache_mb=0
-    )
-    with TestClient(create_app(settings)) as c:
+    with rendering_client(mini_store) as c:
         before = kinds_on(main(c.get("/thema/xr").text))
         assert before and all(rows for _n, rows in before.values())
         names_before = main(c.get("/thema/xr").text).find_all("a", class_="item")
