@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from ontology.namespaces import sparql_prologue
 
-from .page_common import href
+from .page_common import Tagged, href
 
 PROLOGUE = sparql_prologue() + (
     "PREFIX spdx: <http://spdx.org/rdf/terms#>\nPREFIX void: <http://rdfs.org/ns/void#>\n"
@@ -34,18 +34,20 @@ SELECT ?cat ?title ?desc ?modified ?publisher ?endpoint ?lang WHERE {
 """
 
 DATASETS = """
-SELECT ?ds ?title ?desc ?landing ?version ?lang (COUNT(?dist) AS ?n) WHERE {
+SELECT ?ds ?title ?desc ?tl ?dl ?landing ?version ?lang (COUNT(?dist) AS ?n) WHERE {
   ?cat dcat:dataset ?ds .
   OPTIONAL { ?ds dcterms:title ?t1 FILTER(LANG(?t1) = ?lang) }
   OPTIONAL { ?ds dcterms:title ?t2 }
   BIND(COALESCE(?t1, ?t2) AS ?title)
+  BIND(LANG(?title) AS ?tl)
   OPTIONAL { ?ds dcterms:description ?d1 FILTER(LANG(?d1) = ?lang) }
   OPTIONAL { ?ds dcterms:description ?d2 }
   BIND(COALESCE(?d1, ?d2) AS ?desc)
+  BIND(LANG(?desc) AS ?dl)
   OPTIONAL { ?ds dcat:landingPage ?landing }
   OPTIONAL { ?ds dcat:version ?version }
   OPTIONAL { ?ds dcat:distribution ?dist }
-} GROUP BY ?ds ?title ?desc ?landing ?version ?lang
+} GROUP BY ?ds ?title ?desc ?tl ?dl ?landing ?version ?lang
 ORDER BY DESC(?n) ?title
 """
 
@@ -141,8 +143,9 @@ def catalog_view(path: Path, base: str, lang: str) -> dict[str, Any]:
     records: list[dict[str, Any]] = []
     for ds in _rows(store, DATASETS, lang):
         item = {
-            "title": ds["title"] or ds["ds"],
-            "description": ds["desc"] or "",
+            # in the other language when the reader's is missing: marked on the page
+            "title": Tagged.of((ds["title"], ds["tl"] or ""), lang) if ds["title"] else ds["ds"],
+            "description": Tagged.of((ds["desc"], ds["dl"] or ""), lang) if ds["desc"] else "",
             "landing": href(ds["landing"], base) if ds["landing"] else None,
             "version": ds["version"],
             "distributions": dists.get(ds["ds"], []),

@@ -64,9 +64,20 @@ ORDER BY {outer}
 """
 
 
-# What a page shows of each instance; an index built before the names and descriptions were in
-# it has only the first two (the page then reads those from the store).
-SHOWN = ("iri", "links", "name_nl", "name_en", "desc_nl", "desc_en")
+# What a page shows of each instance: its names and descriptions for each language and the
+# language of each; an index built before they were in it has only the first two (the page then
+# reads those from the store), as one built before their languages.
+TEXT_COLUMNS = (
+    "name_nl",
+    "name_en",
+    "desc_nl",
+    "desc_en",
+    "lang_name_nl",
+    "lang_name_en",
+    "lang_desc_nl",
+    "lang_desc_en",
+)
+SHOWN = ("iri", "links", *TEXT_COLUMNS)
 
 
 def page_query(order: str, shown: tuple[str, ...] = SHOWN) -> str:
@@ -202,10 +213,21 @@ def _check_listing(db: sqlite3.Connection) -> bool:
     return set(SHOWN) <= columns
 
 
-def _texts(name_nl: str, name_en: str, desc_nl: str, desc_en: str) -> Texts:
-    """What the build chose to show (``ingest.search_index.Listing.shown``) as :class:`Texts`:
-    its ``label`` and ``description`` give the same as for the texts read from the store."""
-    return Texts(labels={"nl": name_nl, "en": name_en}, descriptions={"nl": desc_nl, "en": desc_en})
+def _texts(*row: str) -> Texts:
+    """What the build chose to show (``ingest.search_index.Listing.shown``: the columns of
+    :data:`TEXT_COLUMNS`) as :class:`Texts`: its ``label`` and ``description`` give the same,
+    and in the same language, as for the texts read from the store."""
+    name_nl, name_en, desc_nl, desc_en, *tags = row
+    labels: dict[str, str] = {}
+    descriptions: dict[str, str] = {}
+    for target, text, tag in (
+        (labels, name_nl, tags[0]),
+        (labels, name_en, tags[1]),
+        (descriptions, desc_nl, tags[2]),
+        (descriptions, desc_en, tags[3]),
+    ):  # an empty text too: as read from the store, it makes the page fall back to the IRI
+        target.setdefault(tag, text)
+    return Texts(labels=labels, descriptions=descriptions)
 
 
 def texts_of(
@@ -218,7 +240,7 @@ def texts_of(
     index without the listing's texts or the index of their IRIs (``descriptions=False``: the
     store is asked for the names only)."""
     wanted = list(dict.fromkeys(iris))
-    select = "SELECT iri, name_nl, name_en, desc_nl, desc_en FROM member"
+    select = f"SELECT iri, {', '.join(TEXT_COLUMNS)} FROM member"
     rows = read_as_built(
         reader, "member_texts", has_member_texts, lambda db: rows_by_iri(db, select, wanted)
     )

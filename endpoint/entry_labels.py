@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES, prefixes
-from ontology.text import local_name, pick_text
+from ontology.text import local_name, pick_tagged, pick_text
 
-from .page_common import LANGS
+from .page_common import LANGS, Tagged
 from .store import ReleaseStore
 from .vocab_labels import STANDARD
 
@@ -46,6 +46,11 @@ def pick(by_lang: dict[str, str], lang: str) -> str | None:
     return pick_text(by_lang, lang, LANGS)
 
 
+def pick_in(by_lang: dict[str, str], lang: str) -> Tagged | None:
+    """:func:`pick`, marked with the language of the value when that is not ``lang``."""
+    return Tagged.of(pick_tagged(by_lang, lang, LANGS), lang)
+
+
 def curie(iri: str, base: str) -> str:
     """``kg:Product`` for a term in a known namespace, the IRI itself otherwise."""
     best, name = "", iri
@@ -56,10 +61,13 @@ def curie(iri: str, base: str) -> str:
 
 
 def short(text: str | None, limit: int = SHORT) -> str:
+    """``text`` on one line, cut at ``limit`` characters; a :class:`Tagged` text keeps its
+    language."""
     if not text:
         return ""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    flat = " ".join(text.split())
+    cut = flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return Tagged(cut, text.lang) if isinstance(text, Tagged) else cut
 
 
 @dataclass
@@ -75,18 +83,19 @@ class Texts:
             target[lang] = value
             self._rank[(kind, lang)] = rank
 
-    def label(self, iri: str, lang: str) -> str:
-        """Always something to show: the label, a standard term's label, or the local name."""
-        found = pick(self.labels, lang)
+    def label(self, iri: str, lang: str) -> Tagged:
+        """Always something to show: the label, a standard term's label, or the local name;
+        marked with its language when that is not ``lang``."""
+        found = pick_in(self.labels, lang)
         if found:
             return found
         std = STANDARD.get(iri)
         if std:
-            return std[0] if lang == "nl" else std[1]
-        return local_name(iri)
+            return Tagged(std[0] if lang == "nl" else std[1])
+        return Tagged(local_name(iri))
 
-    def description(self, lang: str) -> str | None:
-        return pick(self.descriptions, lang)
+    def description(self, lang: str) -> Tagged | None:
+        return pick_in(self.descriptions, lang)
 
 
 def is_iri(value: str) -> bool:

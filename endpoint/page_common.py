@@ -130,6 +130,46 @@ def cache_headers(etag: str, vary: str = "Accept, Accept-Language, Cookie") -> d
     return {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": vary}
 
 
+class Tagged(str):
+    """A text shown on a page, with its language when that is not the page's (``lang``): a
+    name or description in the other language, for want of one in the reader's. Templates
+    mark it (filters ``in_lang``, ``lang_attr``) so that screen readers and translation tools
+    read it in its own language (WCAG 2.1, 3.1.2 Language of Parts, level AA). Anything that
+    makes a new string of it (``lower()``, slicing) gives a plain ``str``."""
+
+    __slots__ = ("lang",)
+    lang: str | None
+
+    def __new__(cls, text: str, lang: str | None = None) -> Tagged:
+        made = super().__new__(cls, text)
+        made.lang = lang or None
+        return made
+
+    @classmethod
+    def of(cls, found: tuple[str, str] | None, reader: str) -> Tagged | None:
+        """The text of ``found`` ((text, its language), as ``pick_tagged`` gives it), marked
+        when its language is another than the ``reader``'s; ``None`` for ``None``."""
+        if found is None:
+            return None
+        text, tag = found
+        return cls(text, tag if tag and tag != reader else None)
+
+
+def in_lang(value: object) -> Markup:
+    """``value`` as HTML: escaped, in a ``<span lang="...">`` when it is a :class:`Tagged` text
+    in another language than the page's."""
+    lang = getattr(value, "lang", None)
+    text = escape(value if value is not None else "")
+    return Markup(f'<span lang="{escape(lang)}">{text}</span>') if lang else text
+
+
+def lang_attr(value: object) -> Markup:
+    """`` lang="..."`` for an element (a link) whose content is ``value``, when that is a
+    :class:`Tagged` text in another language than the page's; else nothing."""
+    lang = getattr(value, "lang", None)
+    return Markup(f' lang="{escape(lang)}"') if lang else Markup("")
+
+
 def link(resource: object) -> Markup:
     """A shown value as HTML (a ``Shown`` of :mod:`endpoint.entity_view`, or anything with its
     ``text``, ``href``, ``lang`` and ``kind``): own IRIs link to their path, outside URLs get
@@ -155,6 +195,8 @@ def link(resource: object) -> Markup:
 def _templates() -> Jinja2Templates:
     made = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
     made.env.globals["lang_switch"] = lang_switch
+    made.env.filters["in_lang"] = in_lang
+    made.env.filters["lang_attr"] = lang_attr
     made.env.auto_reload = False  # templates change with the code, not while it runs
     return made
 

@@ -206,11 +206,10 @@ def _hit_json(hit: Hit, lang: str, base: str) -> dict[str, Any]:
 
 def _hit_view(hit: Hit, lang: str, base: str) -> dict[str, Any]:
     label = hit.label(lang)
-    label_lang = next((lg for lg, text in hit.labels.items() if text == label), "")
     return {
         "href": href(hit.iri, base),
         "label": label,
-        "label_lang": label_lang if label_lang and label_lang != lang else "",
+        "label_lang": label.lang or "",
         "kinds": hit.kind_labels(lang),
         "description": hit.description(lang),
         "aliases": hit.aliases if hit.rank == 1 else [],

@@ -38,6 +38,7 @@ from ontology.text import (
     words,
 )
 
+from .page_common import Tagged
 from .store import NoRelease, ReleaseStore
 
 FILENAME = SEARCH_INDEX_FILE
@@ -146,6 +147,18 @@ class Kind:  # shared by the requests of a thread (OpenIndex.checked)
         return self.label_en if lang == "en" else self.label_nl
 
 
+def _first(texts: dict[str, str], lang: str, any_lang: str) -> Tagged | None:
+    """The first non-empty text of ``texts`` in ``lang``, the other language, or else the one
+    under ``""`` (in ``any_lang``: none, or another language); marked with its language when
+    that is not ``lang``."""
+    other = "nl" if lang == "en" else "en"
+    for key in (lang, other, ""):
+        if texts.get(key):
+            tag = key or any_lang
+            return Tagged(texts[key], tag if tag and tag != lang else None)
+    return None
+
+
 @dataclass
 class Hit:
     iri: str
@@ -155,24 +168,18 @@ class Hit:
     kinds: list[Kind]
     score: float
     rank: int
+    # the languages of the label and description under "" (without one, else in another)
+    any_langs: tuple[str, str] = ("", "")
 
-    def label(self, lang: str) -> str:
-        other = "nl" if lang == "en" else "en"
-        return (
-            self.labels.get(lang)
-            or self.labels.get(other)
-            or self.labels.get("")
-            or self.iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    def label(self, lang: str) -> Tagged:
+        """Its label for a reader of ``lang`` (else in the other language, else without one,
+        else its IRI's last segment), marked with its language when that is another."""
+        return _first(self.labels, lang, self.any_langs[0]) or Tagged(
+            self.iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         )
 
-    def description(self, lang: str) -> str:
-        other = "nl" if lang == "en" else "en"
-        return (
-            self.descriptions.get(lang)
-            or self.descriptions.get(other)
-            or self.descriptions.get("")
-            or ""
-        )
+    def description(self, lang: str) -> Tagged:
+        return _first(self.descriptions, lang, self.any_langs[1]) or Tagged("")
 
     def kind_labels(self, lang: str) -> list[str]:
         return list(dict.fromkeys(k.label(lang) for k in self.kinds))
@@ -188,7 +195,7 @@ class Results:
 RANKED = """
 WITH m AS (SELECT rowid AS id, bm25(fts, 10.0, 5.0, 1.0) AS bm FROM fts WHERE fts MATCH :all)
 SELECT e.iri, e.label_nl, e.label_en, e.label_any, e.aliases, e.desc_nl, e.desc_en, e.desc_any,
-  e.kinds, m.bm,
+  e.kinds, m.bm, e.label_any_lang, e.desc_any_lang,
   CASE
     WHEN e.id IN (SELECT entry FROM exact WHERE norm IN (:x1, :x2, :x3)) THEN 4
     WHEN e.id IN (SELECT entry FROM exact WHERE (norm >= :x1 AND norm < :x1e)
@@ -319,10 +326,13 @@ class SearchIndex:
         hits = []
         if offset < total:
             for row in self.db.execute(RANKED, params):
-                iri, nl, en, any_, aliases, dnl, den, dany, kids, bm, tier = row
+                iri, nl, en, any_, aliases, dnl, den, dany, kids, bm, any_lang, dany_lang, tier = (
+                    row
+                )
                 hits.append(
                     Hit(
                         iri=iri,
+                        any_langs=(any_lang, dany_lang),
                         labels={k: v for k, v in (("nl", nl), ("en", en), ("", any_)) if v},
                         aliases=[a for a in aliases.split("\x1f") if a],
                         descriptions={k: v for k, v in (("nl", dnl), ("en", den), ("", dany)) if v},

@@ -27,15 +27,16 @@ from .search_index_reader import has_tables, read_as_built, rows_by_iri
 from .store import ReleaseStore
 
 # member, what it is about when it has no concept of its own (space-separated IRIs, '' for
-# none), notation of its strength, its name in the reader's language
-MemberRow = tuple[str, str, str | None, str]
+# none), notation of its strength, its name in the reader's language and the language of that
+# name ('' for none)
+MemberRow = tuple[str, str, str | None, str, str]
 # evidence item or claim, field, value, strength of a supporter ('' for none)
 FieldRow = tuple[str, str, str, str]
 
 COUNTS = "SELECT class, COUNT(*) FROM topic_row WHERE topic = ? GROUP BY class"
 # one query per language: a column cannot be a parameter
 ROWS = {
-    lang: f"""SELECT t.member, t.vias, t.notation, m.name_{lang}
+    lang: f"""SELECT t.member, t.vias, t.notation, m.name_{lang}, m.lang_name_{lang}
     FROM topic_row AS t JOIN member AS m ON m.iri = t.member
     WHERE t.topic = ? AND t.class = ? AND t.pos_{lang} >= ? AND t.pos_{lang} < ?
     ORDER BY t.pos_{lang}"""

@@ -48,7 +48,8 @@ from ontology.topic_sections import (
 
 from .class_listing import texts_of
 from .entry_common import BadInput, Page, page_number, param
-from .entry_labels import Texts, pick, short, values_block
+from .entry_labels import Texts, pick_in, short, values_block
+from .page_common import Tagged
 from .topic_index import IndexedTopics, Listing
 from .ui_text import fill, texts
 
@@ -120,7 +121,7 @@ class Member:
     via: set[str] = field(default_factory=set)
     fields: dict[str, set[str]] = field(default_factory=dict)
     supporter_strength: dict[str, str] = field(default_factory=dict)
-    name: str | None = None  # in the reader's language, once known
+    name: Tagged | None = None  # in the reader's language (else marked), once known
 
 
 @dataclass(slots=True)
@@ -281,7 +282,7 @@ class TopicView:
             "concept_href": self.view.link(self.concept),
             "label": own["label"].label(self.concept, lang),
             "alt_labels": sorted(set(alt_wanted)),
-            "definition": pick(own["def"].labels, lang),
+            "definition": pick_in(own["def"].labels, lang),
             "broader": self.linked(related["broader"], txt),
             "narrower": self.linked(related["narrower"], txt),
             "sections": self.sections(counts, chosen, on_page, txt),
@@ -322,9 +323,9 @@ class TopicView:
                     {cls},
                     set(vias.split()),
                     {"notation": {notation}} if notation is not None else {},
-                    name=name,
+                    name=Tagged.of((name, tag), self.view.lang),
                 )
-                for iri, vias, notation, name in rows
+                for iri, vias, notation, name, tag in rows
             ]
         return out
 

@@ -23,8 +23,9 @@ for the "exact label" and "label begins with" ranks). ``entry`` is also indexed 
 
 The class listings (``listed_class``, ``member``, ``listing``; read by
 ``endpoint/class_listing.py``): per class its instances ranked by name per language and by
-incoming links, and per instance the name and description a class page shows for each language,
-chosen by the rules of ``endpoint.entry_labels.fetch_texts`` (so a page of 50 instances is one
+incoming links, and per instance the name and description a class page shows for each language
+and the language each is in (a page marks a text in another language than its own), chosen by the
+rules of ``endpoint.entry_labels.fetch_texts`` (so a page of 50 instances is one
 indexed read instead of some 300 reads from the store).
 
 The build adds, after this module, the links to the most linked-to things in the order of their
@@ -50,7 +51,7 @@ from ontology.text import (
     fold,
     forms,
     local_name,
-    pick_text,
+    pick_tagged,
     sort_name,
     stem_pair,
     stems,
@@ -276,17 +277,19 @@ class Listing:
     def description(self, iri: str, pred: str, text: str, lang: str) -> None:
         _keep_best(self.descriptions, iri, (self.described_by[pred], text), lang)
 
-    def shown(self, iri: str) -> tuple[str, str, str, str]:
+    def shown(self, iri: str) -> tuple[str, ...]:
         """The name and description a class page shows to readers of Dutch and of English
-        (``endpoint.entry_labels.Texts``; ``""``: none, the page falls back to the IRI)."""
+        (``endpoint.entry_labels.Texts``; ``""``: none, the page falls back to the IRI), then
+        the language of each of the four (``""``: none; the page marks a text in another
+        language than its own)."""
         names = {tag: text for tag, (_rank, text) in self.labels.get(iri, {}).items()}
         descs = {tag: text for tag, (_rank, text) in self.descriptions.get(iri, {}).items()}
-        return (
-            pick_text(names, "nl", SORT_LANGS) or "",
-            pick_text(names, "en", SORT_LANGS) or "",
-            pick_text(descs, "nl", SORT_LANGS) or "",
-            pick_text(descs, "en", SORT_LANGS) or "",
-        )
+        picked = [
+            pick_tagged(texts, lang, SORT_LANGS) or ("", "")
+            for texts in (names, descs)
+            for lang in SORT_LANGS
+        ]
+        return (*(text for text, _tag in picked), *(tag for _text, tag in picked))
 
     def sort_name(self, iri: str, lang: str) -> str:
         """What ``iri`` sorts by for a reader of ``lang`` (as ``endpoint.entry_labels.pick``):
@@ -320,7 +323,9 @@ CREATE TABLE listed_class (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, n I
 CREATE TABLE member (
     id INTEGER PRIMARY KEY, iri TEXT NOT NULL, sort_nl TEXT NOT NULL, sort_en TEXT NOT NULL,
     rank_nl INTEGER NOT NULL, rank_en INTEGER NOT NULL, links INTEGER NOT NULL,
-    name_nl TEXT NOT NULL, name_en TEXT NOT NULL, desc_nl TEXT NOT NULL, desc_en TEXT NOT NULL);
+    name_nl TEXT NOT NULL, name_en TEXT NOT NULL, desc_nl TEXT NOT NULL, desc_en TEXT NOT NULL,
+    lang_name_nl TEXT NOT NULL, lang_name_en TEXT NOT NULL,
+    lang_desc_nl TEXT NOT NULL, lang_desc_en TEXT NOT NULL);
 CREATE TABLE listing (
     class INTEGER NOT NULL, member INTEGER NOT NULL,
     rank_nl INTEGER NOT NULL, rank_en INTEGER NOT NULL, links INTEGER NOT NULL,
@@ -362,7 +367,7 @@ def write_listing(db: sqlite3.Connection, listing: Listing, links: dict[str, int
     counts = [links.get(iri, 0) for iri in iris]
     db.executescript(LISTING_SCHEMA)
     db.executemany(
-        "INSERT INTO member VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO member VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (i + 1, iri, keys["nl"][i], keys["en"][i], nl[i], en[i], counts[i], *listing.shown(iri))
             for i, iri in enumerate(iris)
@@ -471,7 +476,8 @@ def write_index(store: ox.Store, path: Path, base: str) -> dict[str, int]:
                 label_nl TEXT NOT NULL, label_en TEXT NOT NULL, label_any TEXT NOT NULL,
                 aliases TEXT NOT NULL,
                 desc_nl TEXT NOT NULL, desc_en TEXT NOT NULL, desc_any TEXT NOT NULL,
-                kinds TEXT NOT NULL, sort_len INTEGER NOT NULL, sort_key TEXT NOT NULL);
+                kinds TEXT NOT NULL, sort_len INTEGER NOT NULL, sort_key TEXT NOT NULL,
+                label_any_lang TEXT NOT NULL, desc_any_lang TEXT NOT NULL);
             CREATE TABLE entry_kind (kind INTEGER NOT NULL, entry INTEGER NOT NULL,
                 PRIMARY KEY (kind, entry)) WITHOUT ROWID;
             CREATE INDEX entry_kind_entry ON entry_kind (entry);
@@ -498,16 +504,22 @@ def write_index(store: ox.Store, path: Path, base: str) -> dict[str, int]:
         kind_links = []
         exact_rows: set[tuple[str, int]] = set()
         for n, (iri, ent) in enumerate(sorted(ents.items()), start=1):
-            other = next((ls[0] for lang, ls in sorted(ent.labels.items()) if ls), "")
-            label_any = _first(ent.labels, "") or other
-            desc_any = _description(ent, "") or next(
-                (
-                    _short(t)
-                    for p in DESCRIPTIONS
-                    for _lang, t in sorted(ent.descriptions.get(p, {}).items())
-                ),
-                "",
-            )
+            # without a language, else the first in another (the page marks its language)
+            label_any, label_any_lang = (_first(ent.labels, ""), "")
+            if not label_any:
+                label_any, label_any_lang = next(
+                    ((ls[0], lang) for lang, ls in sorted(ent.labels.items()) if ls), ("", "")
+                )
+            desc_any, desc_any_lang = (_description(ent, ""), "")
+            if not desc_any:
+                desc_any, desc_any_lang = next(
+                    (
+                        (_short(t), lang)
+                        for p in DESCRIPTIONS
+                        for lang, t in sorted(ent.descriptions.get(p, {}).items())
+                    ),
+                    ("", ""),
+                )
             shown = _first(ent.labels, "nl") or _first(ent.labels, "en") or label_any
             kids = [kind_ids[k] for k in ent.kinds]
             entry_rows.append(
@@ -524,6 +536,8 @@ def write_index(store: ox.Store, path: Path, base: str) -> dict[str, int]:
                     " ".join(map(str, kids)),
                     len(shown),
                     fold(shown),
+                    label_any_lang,
+                    desc_any_lang,
                 )
             )
             lw, aw, dw = texts[iri]
@@ -534,7 +548,9 @@ def write_index(store: ox.Store, path: Path, base: str) -> dict[str, int]:
             for ls in ent.labels.values():
                 for text in ls:
                     exact_rows.update((form, n) for form in forms(words(text)))
-        db.executemany("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry_rows)
+        db.executemany(
+            "INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry_rows
+        )
         # the pages read the labels of what they link to by IRI (endpoint.index_labels)
         db.execute("CREATE UNIQUE INDEX entry_iri ON entry (iri)")
         db.executemany("INSERT INTO fts (rowid, label, alias, descr) VALUES (?, ?, ?, ?)", fts_rows)

@@ -17,7 +17,9 @@ from functools import lru_cache
 import snowballstemmer
 
 SEARCH_INDEX_FILE = "search.sqlite"  # in the release's folder
-SEARCH_INDEX_FORMAT = 2  # PRAGMA user_version; the reader refuses another (2: with class listings)
+# PRAGMA user_version; the reader refuses another (2: with class listings; 3: with the language of
+# each text a page shows, which marks a text in another language than its own)
+SEARCH_INDEX_FORMAT = 3
 ANALYZER = "fold+snowball(dutch,english)/1"  # stored in the index; a reader checks it
 
 
@@ -87,12 +89,22 @@ def pick_text(names: dict[str, str] | None, lang: str, langs: tuple[str, ...]) -
     """The text a reader of ``lang`` is shown from ``names`` (language, ``""`` for none, -> text):
     the one in ``lang``, else in the other of ``langs``, else without language, else the one of
     the smallest language tag (the same on every run); ``None`` without any."""
+    found = pick_tagged(names, lang, langs)
+    return None if found is None else found[0]
+
+
+def pick_tagged(
+    names: dict[str, str] | None, lang: str, langs: tuple[str, ...]
+) -> tuple[str, str] | None:
+    """:func:`pick_text` with the language of the text it picks (``""``: none): a page marks
+    text in another language than its own (WCAG 2.1, 3.1.2 Language of Parts)."""
     if not names:
         return None
     for want in (lang, *(x for x in langs if x != lang), ""):
         if want in names:
-            return names[want]
-    return names[min(names)]
+            return names[want], want
+    tag = min(names)
+    return names[tag], tag
 
 
 def sort_name(names: dict[str, str], iri: str, lang: str, langs: tuple[str, ...]) -> str:

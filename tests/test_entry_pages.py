@@ -535,6 +535,11 @@ def test_listing_texts_follow_the_stores_rules_on_hard_cases(tmp_path: Path) -> 
             assert built.label(iri, lang) == from_store[iri].label(iri, lang), (name, lang)
             want = short(from_store[iri].description(lang))
             assert short(built.description(lang)) == want, (name, lang)
+            # in the same language (marked on the page when it is not the reader's)
+            assert built.label(iri, lang).lang == from_store[iri].label(iri, lang).lang, name
+            langs = [getattr(t.description(lang), "lang", None) for t in (built, from_store[iri])]
+            assert langs[0] == langs[1], (name, lang)
+    assert _texts(*listing.shown(ex + "others")).label(ex + "others", "nl").lang == "de"
 
 
 def test_class_pages_and_counts_show_writes_at_once(mini_store: Path) -> None:

@@ -71,11 +71,12 @@ def test_the_schemes_of_the_build_are_those_of_the_pages() -> None:
     assert {(t.scheme, t.property) for t in TOPICS.values()} == set(TOPIC_SCHEMES)
 
 
-def listed_members(
-    view: topic_pages.TopicView, lang: str
-) -> dict[str, list[tuple[str, set[str], str | None, str]]]:
+Shown = tuple[str, set[str], str | None, str, str | None]
+
+
+def listed_members(view: topic_pages.TopicView, lang: str) -> dict[str, list[Shown]]:
     """Class -> all its members as the build's list gives them in ``lang``, in its order:
-    (IRI, via, notation, name)."""
+    (IRI, via, notation, name, the language of the name when it is not ``lang``)."""
     prop = view.subs[ox.Variable("prop")].value
     listing = view.indexed.listing(view.concept, prop)
     assert listing is not None, view.concept
@@ -83,7 +84,10 @@ def listed_members(
     for cls, n in view.class_counts(listing.counts).items():
         rows = view.indexed.rows(listing.topic, cls, lang, 0, n + 5)
         assert rows is not None and len(rows) == n, (view.concept, cls)
-        out[cls] = [(iri, set(vias.split()), notation, name) for iri, vias, notation, name in rows]
+        out[cls] = [
+            (iri, set(vias.split()), notation, name, tag if tag and tag != lang else None)
+            for iri, vias, notation, name, tag in rows
+        ]
     return out
 
 
@@ -99,17 +103,21 @@ def test_the_list_holds_the_members_the_store_gives_for_every_concept(root: Path
             view.view = cast(Page, SimpleNamespace(base=BASE, reader=view.view.reader, lang=lang))
             view.name_members(stored)
             expected = {
-                cls: [(m.iri, m.via, topic_pages._notation(m), m.name) for m in rows]
+                cls: [
+                    (m.iri, m.via, topic_pages._notation(m), m.name, getattr(m.name, "lang", 0))
+                    for m in rows
+                ]
                 for cls, rows in view.grouped(stored).items()
             }
             listed = listed_members(view, lang)
             # the same classes in the same order, each with the same members in the same order,
-            # the same via, notation (for the evidence items: it orders them) and name
+            # the same via, notation (for the evidence items: it orders them), name and its
+            # language
             assert list(listed) == list(expected), (scheme, slug, lang)
             for cls, rows in listed.items():
                 if not cls.endswith("EvidenceItem"):
-                    expected[cls] = [(i, v, None, n) for i, v, _n, n in expected[cls]]
-                    rows = [(i, v, None, n) for i, v, _n, n in rows]
+                    expected[cls] = [(i, v, None, n, t) for i, v, _n, n, t in expected[cls]]
+                    rows = [(i, v, None, n, t) for i, v, _n, n, t in rows]
                 assert rows == expected[cls], (scheme, slug, lang, cls)
         members += len(stored)
     assert members > 100
