@@ -101,6 +101,21 @@ def test_page_is_accessible(site: str, page: Any, name: str) -> None:
     assert_accessible(page)
 
 
+def test_no_page_scrolls_sideways_at_320_pixels(site: str, page: Any) -> None:
+    """Reflow (WCAG 2.1, 1.4.10, which axe-core does not check): in a window 320 CSS pixels
+    wide (1280 zoomed to 400%) every page fits its width; long IRIs, hashes and file names
+    break, tables fit. The query editor may scroll within its own box, not the page."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    wide = {}
+    for path in ("/", "/sparql", "/doc/graph/bronnen", *PAGES.values()):
+        for lang in ("nl", "en"):
+            page.goto(site + path + ("&" if "?" in path else "?") + "lang=" + lang)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 320:
+                wide[f"{path} ({lang})"] = width
+    assert not wide, f"pages wider than the window of 320 pixels: {wide}"
+
+
 def test_english_pages_are_accessible_too(site: str, page: Any) -> None:
     for path in ("/?lang=en", "/doc/hub/kennishub?lang=en", "/search?q=docent&lang=en"):
         page.goto(site + path)
