@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES
+from ontology.text import index_names
 
 from .search_index_reader import OpenIndex, index_as_built, read_from, rows_by_iri
 from .store import ReleaseStore
@@ -46,13 +47,13 @@ class IndexLabels:
         wanted = list(dict.fromkeys(iris))
         if not wanted:
             return {}
-        select = "SELECT iri, label_nl, label_en, label_any FROM entry"
+        select = "SELECT iri, label_nl, label_en, label_any, label_any_lang FROM entry"
         rows = read_from(self._index(), lambda db: rows_by_iri(db, select, wanted))
         if rows is None:  # no usable index, or a failed read
             return self._from_store(wanted)
         out: Labels = {}
-        for iri, nl, en, other in rows:
-            got = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
+        for iri, *labels in rows:
+            got = index_names(*labels)  # a label in German as "de", as from the store
             if got:
                 out[iri] = got
         return out
@@ -60,7 +61,7 @@ class IndexLabels:
     def _index(self) -> OpenIndex | None:
         """The index to read the labels from, ``None`` when they must come from the store
         (writes made, no usable index)."""
-        return index_as_built(self.reader, "labels", _has_iri_index)
+        return index_as_built(self.reader, "labels", _usable)
 
     def _from_store(self, iris: list[str]) -> Labels:
         out: Labels = {}
@@ -75,10 +76,12 @@ class IndexLabels:
         return out
 
 
-def _has_iri_index(db: sqlite3.Connection) -> bool:
-    """Whether the index has ``entry_iri`` (one built before it: a lookup would scan the table)."""
+def _usable(db: sqlite3.Connection) -> bool:
+    """Whether the index has ``entry_iri`` (one built before it: a lookup would scan the table)
+    and the language of each fallback label (``label_any_lang``, index format 3)."""
     sql = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?"
-    return db.execute(sql, (IRI_INDEX,)).fetchone() is not None
+    columns = {r[1] for r in db.execute("PRAGMA table_info(entry)")}
+    return db.execute(sql, (IRI_INDEX,)).fetchone() is not None and "label_any_lang" in columns
 
 
 def store_labels(

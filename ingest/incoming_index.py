@@ -38,7 +38,7 @@ import pyoxigraph as ox
 
 from ontology.evidence_fields import EVIDENCE_KINDS, EVIDENCE_LINKS
 from ontology.namespaces import expand
-from ontology.text import link_order
+from ontology.text import index_names, link_order
 
 # at most endpoint.entity_view.INLINE_LIMIT, above which a page of a thing not listed here reads
 # its links with SPARQL (a page reads these tables first, for whatever they list)
@@ -156,7 +156,7 @@ def _order(db: sqlite3.Connection) -> dict[str, tuple[str, str]]:
     table (as the pages read them: ``endpoint/index_labels.py``); read whole, once: the links
     to the most linked-to things name most of the graph."""
     out = {}
-    for iri, nl, en, other in db.execute("SELECT iri, label_nl, label_en, label_any FROM entry"):
-        names = {k: v for k, v in (("nl", nl), ("en", en), ("", other)) if v}
-        out[iri] = link_order(names, iri)
+    select = "SELECT iri, label_nl, label_en, label_any, label_any_lang FROM entry"
+    for iri, *labels in db.execute(select):
+        out[iri] = link_order(index_names(*labels), iri)
     return out

@@ -118,6 +118,17 @@ def sort_name(names: dict[str, str], iri: str, lang: str, langs: tuple[str, ...]
 _LAST = "\U0010ffff"  # sorts after any name
 
 
+def index_names(nl: str, en: str, other: str, other_lang: str) -> dict[str, str]:
+    """A thing's labels per language (``""`` for none) as the search index's ``entry`` row gives
+    them: the Dutch, the English, and the one without a language, else the first in another
+    (``other_lang``: its language); the names a page shows it by, and orders it by
+    (:func:`link_order`), as read from the store."""
+    names = {k: v for k, v in (("nl", nl), ("en", en)) if v}
+    if other:
+        names.setdefault(other_lang, other)
+    return names
+
+
 def link_order(names: dict[str, str], iri: str | None) -> tuple[str, str]:
     """Where a thing that links to an entity stands in the entity page's list of links (by
     relation): by its name in Dutch, else English, else without language (``names``: language,

@@ -161,13 +161,13 @@ def test_the_list_orders_by_name_then_iri_with_blank_nodes_last(tmp_path: Path) 
     store.add(ox.Quad(ox.BlankNode(), p, target))
     index = tmp_path / "search.sqlite"
     with sqlite3.connect(index) as db:
-        db.execute("CREATE TABLE entry (iri, label_nl, label_en, label_any)")
+        db.execute("CREATE TABLE entry (iri, label_nl, label_en, label_any, label_any_lang)")
         # the class listings, which the build writes before (no evidence among these links)
         db.execute("CREATE TABLE listed_class (id, iri)")
         db.execute("CREATE TABLE member (id, iri)")
         db.execute("CREATE TABLE listing (class, member)")
         db.executemany(
-            "INSERT INTO entry VALUES (?, ?, '', '')",
+            "INSERT INTO entry VALUES (?, ?, '', '', '')",
             [(f"https://example.org/{k}", n) for k, n in names.items() if n],
         )
     base = "https://example.org/"

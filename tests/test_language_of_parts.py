@@ -154,3 +154,12 @@ def test_the_entity_page_marks_its_name_and_description_in_another_language(
     summary = main.find("p", class_="summary")
     assert isinstance(summary, Tag)
     assert mark(summary) == expected("nl", lang)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_links_to_an_entity_are_marked_by_the_language_of_their_names(
+    client: TestClient, lang: str
+) -> None:
+    # the theme's entity page lists what has it, named from the release's index (or the store)
+    main = page(client, "/doc/begrip/thema/xr", lang)
+    assert all(named(main, thing, lang, "li") for thing in LANGS)
