@@ -33,6 +33,7 @@ from typing import Any
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup, escape
 
 from ontology.evidence_fields import FIELDS_OF_E
 from ontology.iris import concept_iri, is_slug, scheme_iri
@@ -49,7 +50,7 @@ from ontology.topic_sections import (
 from .class_listing import texts_of
 from .entry_common import BadInput, Page, page_number, param
 from .entry_labels import Texts, pick_in, short, values_block
-from .page_common import Tagged
+from .page_common import Tagged, lang_attr, templates
 from .topic_index import IndexedTopics, Listing
 from .ui_text import fill, texts
 
@@ -131,6 +132,19 @@ class Linked:
     href: str
     label: str
     strength: Linked | None = None  # of evidence that supports a claim: its strength
+
+    def __html__(self) -> str:
+        """The link as HTML (``{{ linked }}``, and the ``links`` filter): made here, not by a
+        Jinja macro, whose call costs ten times as much (four per evidence row)."""
+        return f'<a href="{escape(self.href)}"{lang_attr(self.label)}>{escape(self.label)}</a>'
+
+
+def links(items: list[Linked]) -> Markup:
+    """``items`` as links separated by semicolons (the ``links`` filter of the template)."""
+    return Markup("; ").join(items)
+
+
+templates.env.filters["links"] = links
 
 
 @dataclass(slots=True)
