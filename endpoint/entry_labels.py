@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ontology.namespaces import STANDARD_PREFIXES, prefixes
-from ontology.text import local_name, pick_tagged, pick_text
+from ontology.text import local_name, pick_text
 
-from .page_common import LANGS, Tagged
+from .page_common import LANGS, Tagged, pick_in
 from .store import ReleaseStore
 from .vocab_labels import STANDARD
 
@@ -44,11 +44,6 @@ def pick(by_lang: dict[str, str], lang: str) -> str | None:
     """The value in ``lang``, else in the other language, else without language, else the one
     of the smallest language tag (as the build chooses, :func:`ontology.text.pick_text`)."""
     return pick_text(by_lang, lang, LANGS)
-
-
-def pick_in(by_lang: dict[str, str], lang: str) -> Tagged | None:
-    """:func:`pick`, marked with the language of the value when that is not ``lang``."""
-    return Tagged.of(pick_tagged(by_lang, lang, LANGS), lang)
 
 
 def curie(iri: str, base: str) -> str:

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from ontology.iris import path_of
+from ontology.text import pick_tagged
 
 LANGS = ("nl", "en")
 DEFAULT_LANG = "nl"
@@ -153,6 +154,12 @@ class Tagged(str):
             return None
         text, tag = found
         return cls(text, tag if tag and tag != reader else None)
+
+
+def pick_in(by_lang: dict[str, str], lang: str) -> Tagged | None:
+    """The text a reader of ``lang`` is shown from ``by_lang`` (language, ``""`` for none, ->
+    text; ``ontology.text.pick_text``), marked with its language when that is not ``lang``."""
+    return Tagged.of(pick_tagged(by_lang, lang, LANGS), lang)
 
 
 def in_lang(value: object) -> Markup:

@@ -34,11 +34,12 @@ from ontology.text import (
     SEARCH_INDEX_FILE,
     SEARCH_INDEX_FORMAT,
     forms,
+    index_names,
     stems,
     words,
 )
 
-from .page_common import Tagged
+from .page_common import Tagged, pick_in
 from .store import NoRelease, ReleaseStore
 
 FILENAME = SEARCH_INDEX_FILE
@@ -147,18 +148,6 @@ class Kind:  # shared by the requests of a thread (OpenIndex.checked)
         return self.label_en if lang == "en" else self.label_nl
 
 
-def _first(texts: dict[str, str], lang: str, any_lang: str) -> Tagged | None:
-    """The first non-empty text of ``texts`` in ``lang``, the other language, or else the one
-    under ``""`` (in ``any_lang``: none, or another language); marked with its language when
-    that is not ``lang``."""
-    other = "nl" if lang == "en" else "en"
-    for key in (lang, other, ""):
-        if texts.get(key):
-            tag = key or any_lang
-            return Tagged(texts[key], tag if tag and tag != lang else None)
-    return None
-
-
 @dataclass
 class Hit:
     iri: str
@@ -168,18 +157,16 @@ class Hit:
     kinds: list[Kind]
     score: float
     rank: int
-    # the languages of the label and description under "" (without one, else in another)
-    any_langs: tuple[str, str] = ("", "")
 
     def label(self, lang: str) -> Tagged:
         """Its label for a reader of ``lang`` (else in the other language, else without one,
         else its IRI's last segment), marked with its language when that is another."""
-        return _first(self.labels, lang, self.any_langs[0]) or Tagged(
+        return pick_in(self.labels, lang) or Tagged(
             self.iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         )
 
     def description(self, lang: str) -> Tagged:
-        return _first(self.descriptions, lang, self.any_langs[1]) or Tagged("")
+        return pick_in(self.descriptions, lang) or Tagged("")
 
     def kind_labels(self, lang: str) -> list[str]:
         return list(dict.fromkeys(k.label(lang) for k in self.kinds))
@@ -332,10 +319,9 @@ class SearchIndex:
                 hits.append(
                     Hit(
                         iri=iri,
-                        any_langs=(any_lang, dany_lang),
-                        labels={k: v for k, v in (("nl", nl), ("en", en), ("", any_)) if v},
+                        labels=index_names(nl, en, any_, any_lang),
                         aliases=[a for a in aliases.split("\x1f") if a],
-                        descriptions={k: v for k, v in (("nl", dnl), ("en", den), ("", dany)) if v},
+                        descriptions=index_names(dnl, den, dany, dany_lang),
                         kinds=[kinds[int(k)] for k in kids.split() if int(k) in kinds],
                         score=round(tier + (-bm) / (1.0 - bm), 4) if bm <= 0 else float(tier),
                         rank=tier,
