@@ -144,8 +144,8 @@ def catalog_view(path: Path, base: str, lang: str) -> dict[str, Any]:
     for ds in _rows(store, DATASETS, lang):
         item = {
             # in the other language when the reader's is missing: marked on the page
-            "title": Tagged.of((ds["title"], ds["tl"] or ""), lang) if ds["title"] else ds["ds"],
-            "description": Tagged.of((ds["desc"], ds["dl"] or ""), lang) if ds["desc"] else "",
+            "title": Tagged.marked(ds["title"], ds["tl"] or "", lang) if ds["title"] else ds["ds"],
+            "description": Tagged.marked(ds["desc"], ds["dl"] or "", lang) if ds["desc"] else "",
             "landing": href(ds["landing"], base) if ds["landing"] else None,
             "version": ds["version"],
             "distributions": dists.get(ds["ds"], []),

@@ -27,7 +27,7 @@ from ontology.text import link_order, local_name
 from .incoming_index import IndexedIncoming
 from .index_labels import IndexLabels, Labels
 from .literal_format import format_literal, format_money
-from .page_common import href, link
+from .page_common import Tagged, href, link
 from .rdf_document import Description
 from .store import ReleaseStore
 from .vocab_labels import Vocabulary
@@ -133,7 +133,7 @@ class IncomingGroup:
 @dataclass
 class Source:
     label: Shown
-    quotes: list[str] = field(default_factory=list)
+    quotes: list[Tagged] = field(default_factory=list)
 
 
 @dataclass
@@ -392,8 +392,12 @@ class EntityView:
                     continue
                 s = by_src.setdefault(src.value, Source(self.name(src.value, d, vocab, lang)))
                 for p, objs in kid.items():
-                    if p.endswith("/quote"):
-                        s.quotes += [q.value for q in objs if isinstance(q, ox.Literal)]
+                    if p.endswith("/quote"):  # in its own language (marked in another)
+                        s.quotes += [
+                            Tagged.marked(q.value, q.language or "", lang)
+                            for q in objs
+                            if isinstance(q, ox.Literal)
+                        ]
         for s in by_src.values():
             s.quotes = sorted(set(s.quotes))
         return sorted(by_src.values(), key=lambda s: s.label.text.lower())

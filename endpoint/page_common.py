@@ -147,13 +147,16 @@ class Tagged(str):
         return made
 
     @classmethod
-    def of(cls, found: tuple[str, str] | None, reader: str) -> Tagged | None:
-        """The text of ``found`` ((text, its language), as ``pick_tagged`` gives it), marked
-        when its language is another than the ``reader``'s; ``None`` for ``None``."""
-        if found is None:
-            return None
-        text, tag = found
+    def marked(cls, text: str, tag: str, reader: str) -> Tagged:
+        """``text``, in the language ``tag`` (``""``: none), marked when that is another than
+        the ``reader``'s."""
         return cls(text, tag if tag and tag != reader else None)
+
+    @classmethod
+    def of(cls, found: tuple[str, str] | None, reader: str) -> Tagged | None:
+        """:meth:`marked` for ``found`` ((text, its language), as ``pick_tagged`` gives it);
+        ``None`` for ``None``."""
+        return None if found is None else cls.marked(*found, reader)
 
 
 def pick_in(by_lang: dict[str, str], lang: str) -> Tagged | None:

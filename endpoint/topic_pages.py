@@ -337,7 +337,7 @@ class TopicView:
                     {cls},
                     set(vias.split()),
                     {"notation": {notation}} if notation is not None else {},
-                    name=Tagged.of((name, tag), self.view.lang),
+                    name=Tagged.marked(name, tag, self.view.lang),
                 )
                 for iri, vias, notation, name, tag in rows
             ]

@@ -163,3 +163,14 @@ def test_the_links_to_an_entity_are_marked_by_the_language_of_their_names(
     # the theme's entity page lists what has it, named from the release's index (or the store)
     main = page(client, "/doc/begrip/thema/xr", lang)
     assert all(named(main, thing, lang, "li") for thing in LANGS)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_quotes_from_the_sources_are_marked_in_their_own_language(
+    client: TestClient, lang: str
+) -> None:
+    # the source texts are Dutch (kg:quote "..."@nl): marked on an English page only
+    main = page(client, "/doc/hub/pilothub-xr", lang)
+    quotes = main.find_all("blockquote")
+    assert quotes, "no quote on the page: the test sees nothing"
+    assert {mark(q) for q in quotes} == {expected("nl", lang)}
