@@ -213,6 +213,18 @@ def test_provenance_shows_sources_with_quotes(client: TestClient) -> None:
     assert "560 miljoen komt van het Nationaal Groeifonds" in quotes
 
 
+def test_a_quote_is_marked_by_its_own_language(client: TestClient) -> None:
+    # what a ROR record "quotes" is the organisation's ROR identifier, a URL without language:
+    # not marked as Dutch (nor as anything else), on a Dutch page or an English one
+    for lang in ("nl", "en"):
+        page = soup(client, f"/doc/organisatie/vrije-universiteit-amsterdam?lang={lang}")
+        quotes = {q.get_text(): q.get("lang") for q in page.find_all("blockquote")}
+        assert quotes.get("https://ror.org/008xxew50", "missing") is None, (lang, quotes)
+    funding = soup(client, FUNDING + "?lang=en")
+    marks = {q.get("lang") for q in funding.find_all("blockquote")}
+    assert marks == {"nl"}, "the Dutch quotes of the sources, on an English page"
+
+
 def test_incoming_links_grouped_with_counts(client: TestClient) -> None:
     page = soup(client, "/doc/begrip/thema/studiedata-en-ai")
     section = page.find("h2", id="inkomend").parent
