@@ -209,7 +209,6 @@ def _hit_view(hit: Hit, lang: str, base: str) -> dict[str, Any]:
     return {
         "href": href(hit.iri, base),
         "label": label,
-        "label_lang": label.lang or "",
         "kinds": hit.kind_labels(lang),
         "description": hit.description(lang),
         "aliases": hit.aliases if hit.rank == 1 else [],

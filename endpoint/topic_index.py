@@ -13,8 +13,9 @@ the fields of the evidence it shows in one more query (5-10 ms by SPARQL).
 
 The tables describe the release as built: after a write to the live store, for an index without
 them, for a concept that is not in them and for one with a member the class listing does not
-name, :meth:`IndexedTopics.listing` says ``None`` and the page reads the store (``endpoint/topic_pages.py``), as the links (``endpoint/incoming_index.py``)
-and the labels (``endpoint/index_labels.py``) do.
+name, :meth:`IndexedTopics.listing` says ``None`` and the page reads the store
+(``endpoint/topic_pages.py``), as the links (``endpoint/incoming_index.py``) and the labels
+(``endpoint/index_labels.py``) do.
 """
 
 from __future__ import annotations

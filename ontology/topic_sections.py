@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from .namespaces import prefixes
+from .namespaces import expand
 
 # Which section a member is shown in, by the first of its classes found here.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -41,8 +41,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 def expand_all(curies: tuple[str, ...], base: str) -> tuple[str, ...]:
     """The IRIs of ``curies`` (``kg:Hub``): made once per tuple and base (a theme of the 1M-triple
     graph asks for them for each of its 1,600 members: 40 ms a page)."""
-    known = prefixes(base)
-    return tuple(known[c.split(":")[0]] + c.split(":", 1)[1] for c in curies)
+    return tuple(expand(c, base) for c in curies)
 
 
 def section_of(classes: Iterable[str], base: str) -> tuple[str, str]:
