@@ -1,7 +1,8 @@
 """Benchmark of the SPARQL endpoint: ``kennisgraaf serve`` next to Oxigraph's own server.
 
     python -m bench.endpoint_bench [--sizes 100k,1M] [--clients 1,8,32] [--duration 10]
-                                   [--mixes lookup,engine,trivial] [--out bench/out/endpoint.json]
+                                   [--mixes lookup,engine,trivial] [--rounds 3]
+                                   [--out bench/out/endpoint.json]
 
 For each size a synthetic data folder is generated (``bench.generate``; a folder whose manifest
 matches is reused) and then:
@@ -15,14 +16,17 @@ matches is reused) and then:
   (``ASK {}`` and an empty ``SELECT``);
 * the floor: each query of a mix run with pyoxigraph in this process (``Store.read_only``, query
   plus serialisation to SPARQL JSON), single-threaded, the mean time per query;
-* each server in turn (never both at once: the machine's cores belong to the one measured) on
-  127.0.0.1, ``kennisgraaf serve`` with its default settings and ``oxigraph serve
-  --union-default-graph`` (our endpoint's default graph is the union of all graphs too). Before
-  any timing every query is sent once to each server, and both must give the same number of
-  result rows as the floor. Then, per mix and number of concurrent clients (connections),
-  ``wrk`` sends the mix's queries in turn (``POST`` form-encoded, ``Accept:
-  application/sparql-results+json``) for ``--duration`` seconds after a short warm-up; its Lua
-  script prints requests, errors and the latency percentiles as JSON.
+* the servers on 127.0.0.1, all started before the first timing: ``kennisgraaf serve`` with
+  its default settings, ``oxigraph serve --union-default-graph`` (our endpoint's default graph
+  is the union of all graphs too) and the Python ceiling. Before any timing every query is sent
+  once to each server, and each must give the same number of result rows as the floor. Then,
+  per mix and number of concurrent clients (connections), the servers take turns, never two at
+  once (the machine's cores belong to the one measured): ``--rounds`` rounds in which ``wrk``
+  sends the mix's queries in turn to each server for ``--duration / --rounds`` seconds
+  (``POST`` form-encoded, ``Accept: application/sparql-results+json``), after a short warm-up
+  per mix; its Lua script prints requests, errors and the latency percentiles as JSON. A cell
+  is the median of its rounds, a ratio the median of the ratios of the rounds side by side, so
+  that a machine whose speed drifts within minutes moves both servers alike.
 
 ``wrk`` (a C load generator; Debian's package) is used because a Python client saturates long
 before the servers do (about 350 requests/s for httpx here). It runs one thread on the same
@@ -70,6 +74,7 @@ JSON_RESULTS = "application/sparql-results+json"
 SEED = 20240511
 LOOKUP_ENTITIES = 300
 WARMUP_S = 2.0
+ROUNDS = 3  # turns per cell (measure_interleaved)
 FLOOR_BUDGET_S = 4.0  # in-process timing of one mix: at most this long (at least one pass)
 START_TIMEOUT_S = 120.0
 IDLE_LIMIT_S = 120.0  # the longest wait for a server to finish the queries of a previous run
@@ -480,34 +485,95 @@ def wrk(
     }
 
 
-def measure(
-    running: Running,
-    url: str,
+@dataclass
+class Contender:
+    """One server asked one mix, in an interleaved comparison (:func:`measure_interleaved`)."""
+
+    key: str  # where its cells go
+    running: Running
+    url: str
+    listing: Path  # wrk's input: the mix
+    lua: Path
+
+
+SUMMED = ("seconds", "requests", "errors", "mb_received")
+MEDIAN = ("requests_per_s", "ok_per_s", "p50_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms")
+
+
+def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One cell from its rounds (one server, one mix, one number of clients): the median of
+    each rate and latency, the sums of requests and errors, and the rounds themselves."""
+    first = rounds[0]
+    cell: dict[str, Any] = {"clients": first["clients"]}
+    for k in SUMMED:
+        cell[k] = round(sum(r[k] for r in rounds), 2)
+    for k in MEDIAN:
+        cell[k] = round(statistics.median(r[k] for r in rounds), 2)
+    cell["error_kinds"] = {
+        k: sum(r["error_kinds"][k] for r in rounds) for k in first["error_kinds"]
+    }
+    cell["rounds"] = rounds
+    return cell
+
+
+def measure_interleaved(
+    contenders: list[Contender],
     mix: str,
-    listing: Path,
-    lua: Path,
     clients: list[int],
     duration: float,
-) -> list[dict[str, Any]]:
-    """A warm-up, then one ``wrk`` cell per number of clients, each after the server is idle."""
-    label = running.server.label
-    print(f"    {label}, {mix}: warm-up ...", file=sys.stderr, flush=True)
-    wrk(url, listing, lua, min(8, max(clients)), WARMUP_S, 0.5)
-    cells = []
-    for c in clients:
-        # requests whose clients left at the end of the previous run may still be running
-        # (or queued): they must not count against this one
-        idle = running.wait_idle()
-        load = round(os.getloadavg()[0], 2)
-        cell = wrk(url, listing, lua, c, duration) | {"load_before": load, "idle_wait_s": idle}
-        print(
-            f"    {label}, {mix}, {c} clients: {cell['requests_per_s']:.0f}/s, "
-            f"p50 {cell['p50_ms']} ms, p95 {cell['p95_ms']} ms, errors {cell['errors']}",
-            file=sys.stderr,
-            flush=True,
-        )
-        cells.append(cell)
-    return cells
+    rounds: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """The cells of every contender for one mix, measured in turns: for each number of clients,
+    ``rounds`` rounds in which each contender runs ``duration / rounds`` seconds (at least 1),
+    who goes first rotating from round to round. A contender measured next to the others, not
+    minutes after them, sees the same machine: on a shared machine whose speed drifts within
+    minutes, the ratio of two servers measured one after the other moved by ±15% between runs.
+    Each cell is the median of its rounds (:func:`summarize`); :func:`ratio` pairs the rounds."""
+    seconds = max(1.0, round(duration / rounds))
+
+    def turn(c: Contender) -> None:  # only the server under load has its memory sampled
+        for other in contenders:
+            if other.running.memory is not None:
+                (other.running.memory.resume if other is c else other.running.memory.pause)()
+
+    previous: Running | None = None  # the server measured last
+    for c in contenders:
+        if previous is not None:
+            previous.wait_idle()
+        turn(c)
+        print(f"    {c.running.server.label}, {mix}: warm-up ...", file=sys.stderr, flush=True)
+        wrk(c.url, c.listing, c.lua, min(8, max(clients)), WARMUP_S, 0.5)
+        previous = c.running
+    out: dict[str, list[dict[str, Any]]] = {c.key: [] for c in contenders}
+    for n in clients:
+        done: dict[str, list[dict[str, Any]]] = {c.key: [] for c in contenders}
+        for r in range(rounds):
+            shift = r % len(contenders)
+            for c in contenders[shift:] + contenders[:shift]:
+                # requests whose clients left at the end of the previous run may still be
+                # running (or queued) in the server just measured: they must not count here
+                idle = previous.wait_idle() if previous is not None else 0.0
+                turn(c)
+                load = round(os.getloadavg()[0], 2)
+                cell = wrk(c.url, c.listing, c.lua, n, seconds)
+                done[c.key].append(cell | {"round": r, "load_before": load, "idle_wait_s": idle})
+                previous = c.running
+        for c in contenders:
+            cell = summarize(done[c.key])
+            print(
+                f"    {c.running.server.label}, {mix}, {n} clients: "
+                f"{cell['requests_per_s']:.0f}/s (rounds "
+                + ", ".join(f"{x['requests_per_s']:.0f}" for x in done[c.key])
+                + f"), p50 {cell['p50_ms']} ms, p95 {cell['p95_ms']} ms, "
+                f"errors {cell['errors']}",
+                file=sys.stderr,
+                flush=True,
+            )
+            out[c.key].append(cell)
+    for c in contenders:
+        if c.running.memory is not None:
+            c.running.memory.resume()
+    return out
 
 
 def start(server: Server, tmp: Path) -> Running:
@@ -517,49 +583,65 @@ def start(server: Server, tmp: Path) -> Running:
     return Running(server, port, tmp / f"{server.name}.log")
 
 
-def bench_server(
-    server: Server,
+def sanity(running: Running, queries: list[str], expected: list[int]) -> dict[str, Any]:
+    """Every query of a mix once: the status and number of rows of each, and which differ in
+    rows from the floor (in-process)."""
+    rows, statuses = [], []
+    for q in queries:
+        status, body = running.post(q, SANITY_TIMEOUT_S)
+        statuses.append(status)
+        rows.append(_rows(body) if status == 200 else -1)
+    mismatched = [i for i, (a, b) in enumerate(zip(rows, expected, strict=True)) if a != b]
+    return {"sanity_rows": rows, "sanity_status": statuses, "sanity_mismatch": mismatched}
+
+
+def bench_servers(
+    servers: list[Server],
     mixes: dict[str, list[str]],
     expected: dict[str, list[int]],
     clients: list[int],
     duration: float,
+    rounds: int,
     tmp: Path,
-) -> dict[str, Any]:
+) -> dict[str, dict[str, Any]]:
+    """Every server started at once (an idle one takes no CPU worth measuring), each mix
+    checked on each, then measured in turns (:func:`measure_interleaved`)."""
     lua = tmp / "mix.lua"
     lua.write_text(WRK_LUA, encoding="utf-8")
-    running = start(server, tmp)
-    result: dict[str, Any] = {"command": server.command, "mixes": {}}
+    running: list[Running] = []
+    results: dict[str, dict[str, Any]] = {}
     try:
-        t0 = time.perf_counter()
-        running.wait_ready()
-        result["start_s"] = round(time.perf_counter() - t0, 2)
-        running.watch_memory()
+        for server in servers:
+            print(f"  {server.label}: starting ...", file=sys.stderr, flush=True)
+            r = start(server, tmp)
+            running.append(r)
+            t0 = time.perf_counter()
+            r.wait_ready()
+            results[server.name] = {
+                "command": server.command,
+                "start_s": round(time.perf_counter() - t0, 2),
+                "mixes": {},
+            }
+            r.watch_memory()
         for mix, queries in mixes.items():
-            # sanity: every query once, the same number of rows as in-process
-            rows, statuses = [], []
-            for q in queries:
-                status, body = running.post(q, SANITY_TIMEOUT_S)
-                statuses.append(status)
-                rows.append(_rows(body) if status == 200 else -1)
-            mismatched = [
-                i for i, (a, b) in enumerate(zip(rows, expected[mix], strict=True)) if a != b
-            ]
             bodies = tmp / f"{mix}.txt"
             bodies.write_text(
                 "".join(urllib.parse.urlencode({"query": q}) + "\n" for q in queries),
                 encoding="utf-8",
             )
-            cells = measure(running, running.url, mix, bodies, lua, clients, duration)
-            result["mixes"][mix] = {
-                "sanity_rows": rows,
-                "sanity_status": statuses,
-                "sanity_mismatch": mismatched,
-                "cells": cells,
-            }
+            contenders = []
+            for r in running:
+                results[r.server.name]["mixes"][mix] = sanity(r, queries, expected[mix])
+                contenders.append(Contender(r.server.name, r, r.url, bodies, lua))
+            cells = measure_interleaved(contenders, mix, clients, duration, rounds)
+            for name, got in cells.items():
+                results[name]["mixes"][mix]["cells"] = got
     finally:
-        running.stop()
-        result["memory"] = running.memory_mb
-    return result
+        for r in running:
+            r.stop()
+            if r.server.name in results:
+                results[r.server.name]["memory"] = r.memory_mb
+    return results
 
 
 def bench_size(
@@ -570,6 +652,7 @@ def bench_size(
     duration: float,
     ceiling: bool = True,
     processes: int = 1,
+    rounds: int = ROUNDS,
 ) -> dict[str, Any]:
     folder, generated, gen_s = data_folder(n)
     stores = prepare_stores(n, folder, env)
@@ -601,13 +684,9 @@ def bench_size(
                 env | {"KENNISGRAAF_CEILING_STORE": str(ROOT / stores["release"])},
             )
         )
-    results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="endpoint-", dir=OUT) as tmp:
-        for server in servers:
-            print(f"{size_label(n)}: {server.label} ...", file=sys.stderr, flush=True)
-            results[server.name] = bench_server(
-                server, mixes, expected, clients, duration, Path(tmp)
-            )
+        print(f"{size_label(n)}: servers ...", file=sys.stderr, flush=True)
+        results = bench_servers(servers, mixes, expected, clients, duration, rounds, Path(tmp))
     return {
         "triples": n,
         "label": size_label(n),
@@ -625,7 +704,9 @@ def bench_size(
 
 
 def ratio(size: dict[str, Any], mix: str, clients: int, name: str = "kennisgraaf") -> float | None:
-    """Requests/s of server ``name`` ÷ Oxigraph's, for one mix and number of clients."""
+    """Requests/s of server ``name`` ÷ Oxigraph's, for one mix and number of clients: the
+    median of the ratios of the rounds measured side by side (the ratio of the two cells
+    for a run without rounds)."""
     try:
         kg = next(
             c for c in size["servers"][name]["mixes"][mix]["cells"] if c["clients"] == clients
@@ -635,7 +716,23 @@ def ratio(size: dict[str, Any], mix: str, clients: int, name: str = "kennisgraaf
         )
     except (KeyError, StopIteration):
         return None
-    return round(kg["requests_per_s"] / ox_["requests_per_s"], 2) if ox_["requests_per_s"] else None
+    r = paired_ratio(kg, ox_)
+    return None if r is None else round(r, 2)
+
+
+def paired_ratio(a: dict[str, Any], b: dict[str, Any]) -> float | None:
+    """Requests/s of cell ``a`` ÷ those of ``b``: the median over their rounds, each round of
+    ``a`` with the round of ``b`` measured in the same turn (the ratio of the two cells when
+    they have no rounds)."""
+    ra, rb = a.get("rounds"), b.get("rounds")
+    if ra and rb and len(ra) == len(rb):
+        pairs = [
+            x["requests_per_s"] / y["requests_per_s"]
+            for x, y in zip(ra, rb, strict=True)
+            if y["requests_per_s"]
+        ]
+        return statistics.median(pairs) if pairs else None
+    return a["requests_per_s"] / b["requests_per_s"] if b["requests_per_s"] else None
 
 
 def _ms(v: float) -> str:
@@ -730,7 +827,15 @@ def add_load_args(ap: argparse.ArgumentParser, sizes: str, out: str) -> None:
     """The options every wrk benchmark here takes: sizes, clients, duration, output file."""
     ap.add_argument("--sizes", default=sizes, help=f"triples, e.g. {sizes}")
     ap.add_argument("--clients", default=DEFAULT_CLIENTS, help="concurrent connections")
-    ap.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    ap.add_argument(
+        "--duration", type=float, default=10.0, help="seconds per server and measurement"
+    )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help="the servers take turns: this many, each of --duration/--rounds seconds (at least 1)",
+    )
     ap.add_argument("--out", type=Path, default=OUT / out, help="the JSON result")
 
 
@@ -743,6 +848,8 @@ def load_args(ap: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[li
         ap.error(str(e))
     if not 1 <= args.duration <= 120 or not clients or min(clients) < 1 or max(clients) > 256:
         ap.error("--duration is 1-120 s and --clients 1-256")
+    if not 1 <= args.rounds <= 20:
+        ap.error("--rounds is 1-20")
     if not shutil.which("wrk"):
         ap.error("wrk is needed (Debian: apt-get install wrk); `make bench` installs it")
     return sizes, clients
@@ -785,6 +892,7 @@ def main(argv: list[str] | None = None) -> int:
             "clients": clients,
             "duration_s": args.duration,
             "warmup_s": WARMUP_S,
+            "rounds": args.rounds,
             "kennisgraaf_processes": args.processes,
         },
         "sizes": [],
@@ -792,7 +900,14 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         result["sizes"].append(
             bench_size(
-                n, env, mix_names, clients, args.duration, not args.no_ceiling, args.processes
+                n,
+                env,
+                mix_names,
+                clients,
+                args.duration,
+                not args.no_ceiling,
+                args.processes,
+                args.rounds,
             )
         )
     result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -1,12 +1,12 @@
 """Benchmark of the pages for people: entity pages, class pages and search of ``kennisgraaf
 serve``, next to Oxigraph's own server answering a ``DESCRIBE`` of the same entities.
 
-    python -m bench.pages_bench [--sizes 1M] [--clients 1,8,32] [--duration 10] [--processes N]
-                                [--out bench/out/pages.json]
+    python -m bench.pages_bench [--sizes 1M] [--clients 1,8,32] [--duration 10] [--rounds 3]
+                                [--processes N] [--out bench/out/pages.json]
 
 For each size the synthetic data (``bench.generate``) is built with ``kennisgraaf build`` (with
 its search index) and loaded with ``oxigraph load`` (the same quads, from ``Store.dump``), under
-``bench/out/pages-<size>/``. Then, one server at a time, ``wrk`` asks in turn:
+``bench/out/pages-<size>/``. Then the servers are started, and ``wrk`` asks for these mixes:
 
 * **entity**: the HTML page of a few hundred entities (``GET /doc/…``, ``Accept: text/html``):
   the full page (properties grouped by the shapes, labels of linked things, incoming links with
@@ -31,9 +31,14 @@ a busy site with a working set that fits) and with both caches off
 (``KENNISGRAAF_RESPONSE_CACHE_MB=0 KENNISGRAAF_PAGE_CACHE_MB=0``: every request renders its page:
 the cost of a page nobody asked for yet).
 
-Before timing, every request is sent once to check that it answers 200. The ratio in the table is
-Kennisgraaf's requests/s for a mix divided by Oxigraph's DESCRIBE requests/s at the same number of
-clients.
+Before timing, every request is sent once to check that it answers 200. Then, per mix of ours and
+number of clients, our two servers and Oxigraph (answering the DESCRIBE of the same things) take
+turns, never two at once: ``--rounds`` rounds of ``--duration / --rounds`` seconds each
+(``measure_interleaved`` in ``bench/endpoint_bench.py``), so that the machine's drift moves all
+three alike; Oxigraph's DESCRIBE of the sampled entities is thus measured beside each of the
+entity, class and search mixes. The ratio in the table is Kennisgraaf's requests/s for a mix
+divided by Oxigraph's DESCRIBE requests/s at the same number of clients: the median of the
+ratios of the rounds side by side.
 """
 
 from __future__ import annotations
@@ -61,8 +66,11 @@ from bench.endpoint_bench import (
     BIN,
     HOST,
     OUT,
+    ROUNDS,
     SEED,
     WRK_DONE_LUA,
+    Contender,
+    Running,
     Server,
     _oxigraph,
     _run,
@@ -70,8 +78,9 @@ from bench.endpoint_bench import (
     add_load_args,
     kennisgraaf_server,
     load_args,
-    measure,
+    measure_interleaved,
     oxigraph_server,
+    paired_ratio,
     start,
 )
 from bench.process_memory import memory_table
@@ -287,45 +296,18 @@ def _check(base: str, paths: list[str], accept: str) -> list[str]:
     return bad
 
 
-def bench_server(
-    server: Server,
-    mixes: dict[str, tuple[list[str], str]],
+def bench_size(
+    n: int,
+    env: dict[str, str],
     clients: list[int],
     duration: float,
-    tmp: Path,
-) -> dict[str, Any]:
-    lua = tmp / "get.lua"
-    lua.write_text(WRK_GET_LUA, encoding="utf-8")
-    running = start(server, tmp)
-    origin = f"http://{HOST}:{running.port}"
-    out: dict[str, Any] = {"command": server.command, "mixes": {}}
-    try:
-        running.wait_ready()
-        running.watch_memory()
-        for mix, (paths, accept) in mixes.items():
-            bad = _check(origin, paths, accept)
-            if bad:
-                raise RuntimeError(f"{server.label} {mix}: {len(bad)} failed, e.g. {bad[:3]}")
-            listing = tmp / f"{mix}.txt"
-            listing.write_text("".join(f"{x}\n" for x in (accept, *paths)), encoding="utf-8")
-            cells = measure(running, f"{origin}/", mix, listing, lua, clients, duration)
-            out["mixes"][mix] = {"requests": len(paths), "cells": cells}
-    finally:
-        running.stop()
-        out["memory"] = running.memory_mb
-    return out
-
-
-def bench_size(
-    n: int, env: dict[str, str], clients: list[int], duration: float, processes: int = 1
+    processes: int = 1,
+    rounds: int = ROUNDS,
 ) -> dict[str, Any]:
     folder, _generated, _gen_s = data_folder(n)
     stores = prepare(n, folder, env)
     mixes = make_mixes(stores["release"])
-    ours = {m: (mixes[m], "text/html") for m in MIXES}
-    theirs = {m: (mixes[m], "text/turtle") for m in set(REFERENCE.values())}
     kennisgraaf = kennisgraaf_server(stores["kennisgraaf_store"], processes, env)
-    oxigraph = oxigraph_server(stores["oxigraph_store"], env)
     # the same server with both caches off: every request renders its page
     rendering = Server(
         "kennisgraaf-rendered",
@@ -334,19 +316,91 @@ def bench_size(
         "/sparql",
         env | {"KENNISGRAAF_RESPONSE_CACHE_MB": "0", "KENNISGRAAF_PAGE_CACHE_MB": "0"},
     )
+    oxigraph = oxigraph_server(stores["oxigraph_store"], env)
     with tempfile.TemporaryDirectory(prefix="pages-", dir=OUT) as tmp:
-        servers = {
-            "kennisgraaf": bench_server(kennisgraaf, ours, clients, duration, Path(tmp)),
-            "kennisgraaf-rendered": bench_server(rendering, ours, clients, duration, Path(tmp)),
-            "oxigraph": bench_server(oxigraph, theirs, clients, duration, Path(tmp)),
-        }
+        servers, references = bench_servers(
+            [kennisgraaf, rendering, oxigraph], mixes, clients, duration, rounds, Path(tmp)
+        )
     return {
         "triples": n,
         "label": size_label(n),
         "stores": stores,
         "requests": {m: len(p) for m, p in mixes.items()},
         "servers": servers,
+        "references": references,
     }
+
+
+def bench_servers(
+    servers: list[Server],
+    mixes: dict[str, list[str]],
+    clients: list[int],
+    duration: float,
+    rounds: int,
+    tmp: Path,
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """Our two servers (``servers[:2]``) and Oxigraph's (the last) started at once; every page
+    checked; then per mix of ours, both of ours and Oxigraph's answer to it (``REFERENCE``)
+    measured in turns (``measure_interleaved`` of ``bench/endpoint_bench.py``). Returns the
+    cells per server and mix, and per mix of ours the cells of Oxigraph measured beside it."""
+    lua = tmp / "get.lua"
+    lua.write_text(WRK_GET_LUA, encoding="utf-8")
+    running: list[Running] = []
+    out: dict[str, Any] = {}
+    references: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for server in servers:
+            print(f"  {server.label}: starting ...", file=sys.stderr, flush=True)
+            r = start(server, tmp)
+            running.append(r)
+            r.wait_ready()
+            r.watch_memory()
+            out[server.name] = {"command": server.command, "mixes": {}}
+        *ours, theirs = running
+        listings: dict[tuple[str, str], Path] = {}
+        for r in running:
+            wanted = (
+                [(m, "text/turtle") for m in sorted(set(REFERENCE.values()))]
+                if r is theirs
+                else [(m, "text/html") for m in MIXES]
+            )
+            origin = f"http://{HOST}:{r.port}"
+            for mix, accept in wanted:
+                bad = _check(origin, mixes[mix], accept)
+                if bad:
+                    raise RuntimeError(f"{r.server.label} {mix}: {len(bad)} failed, e.g. {bad[:3]}")
+                listing = tmp / f"{r.server.name}-{mix}.txt"
+                text = "".join(f"{x}\n" for x in (accept, *mixes[mix]))
+                listing.write_text(text, encoding="utf-8")
+                listings[r.server.name, mix] = listing
+        for mix in MIXES:
+            reference = REFERENCE[mix]
+            contenders = [
+                Contender(
+                    f"{r.server.name}|{m}",
+                    r,
+                    f"http://{HOST}:{r.port}/",
+                    listings[r.server.name, m],
+                    lua,
+                )
+                for r, m in [*((r, mix) for r in ours), (theirs, reference)]
+            ]
+            cells = measure_interleaved(contenders, mix, clients, duration, rounds)
+            for r in ours:
+                got = cells[f"{r.server.name}|{mix}"]
+                out[r.server.name]["mixes"][mix] = {"requests": len(mixes[mix]), "cells": got}
+            beside = cells[f"{theirs.server.name}|{reference}"]
+            references[mix] = beside
+            # Oxigraph's own cells of each of its mixes: as measured beside the first of ours
+            out[theirs.server.name]["mixes"].setdefault(
+                reference, {"requests": len(mixes[reference]), "cells": beside}
+            )
+    finally:
+        for r in running:
+            r.stop()
+            if r.server.name in out:
+                out[r.server.name]["memory"] = r.memory_mb
+    return out, references
 
 
 def _times(ratio: float) -> str:
@@ -368,6 +422,26 @@ def _rps(size: dict[str, Any], server: str, mix: str, clients: int) -> float | N
     return float(cell["requests_per_s"]) if cell else None
 
 
+def _reference(size: dict[str, Any], mix: str, clients: int) -> dict[str, Any] | None:
+    """Oxigraph's cell measured beside our ``mix`` (in its turns); from an older result
+    without turns, Oxigraph's cell of the reference mix."""
+    beside = size.get("references", {}).get(mix)
+    if beside is not None:
+        return next((c for c in beside if c["clients"] == clients), None)
+    return _cell(size, "oxigraph", REFERENCE.get(mix, "describe"), clients)
+
+
+def _ratio(size: dict[str, Any], server: str, mix: str, clients: int) -> tuple[float, float] | None:
+    """(ratio, Oxigraph's requests/s) of ``server``'s ``mix`` to Oxigraph's reference
+    measured beside it: the median of the ratios of their rounds."""
+    cell = _cell(size, server, mix, clients)
+    ref = _reference(size, mix, clients)
+    if cell is None or ref is None:
+        return None
+    r = paired_ratio(cell, ref)
+    return None if r is None else (r, float(ref["requests_per_s"]))
+
+
 def markdown(result: dict[str, Any]) -> str:
     lines = []
     for size in result["sizes"]:
@@ -380,16 +454,17 @@ def markdown(result: dict[str, Any]) -> str:
         for mix in MIXES:
             for cell in size["servers"]["kennisgraaf"]["mixes"].get(mix, {}).get("cells", []):
                 c = cell["clients"]
-                ref = _rps(size, "oxigraph", REFERENCE.get(mix, "describe"), c)
+                on = _ratio(size, "kennisgraaf", mix, c)
                 off = _cell(size, "kennisgraaf-rendered", mix, c)
-                r = _times(cell["requests_per_s"] / ref) if ref else "–"
-                r_off = _times(off["requests_per_s"] / ref) if ref and off else "–"
+                r_off = _ratio(size, "kennisgraaf-rendered", mix, c)
+                ref = on[1] if on else r_off[1] if r_off else None
                 off_rps = f"{off['requests_per_s']:.0f}" if off else "–"
                 off_p50 = off["p50_ms"] if off else "–"
                 lines.append(
                     f"| {mix} | {c} | {cell['requests_per_s']:.0f} | {cell['p50_ms']} | "
                     f"{cell['p95_ms']} | {cell['errors']} | {off_rps} | {off_p50} | "
-                    f"{ref or 0:.0f} | {r} | {r_off} |"
+                    f"{ref or 0:.0f} | {_times(on[0]) if on else '–'} "
+                    f"| {_times(r_off[0]) if r_off else '–'} |"
                 )
         titles = {
             "kennisgraaf": "Kennisgraaf",
@@ -417,27 +492,24 @@ REFERENCE = dict.fromkeys(MIXES, "describe") | {
 def verdicts(result: dict[str, Any]) -> list[str]:
     out = []
     for size in result["sizes"]:
-        ref = _rps(size, "oxigraph", "describe", TARGET_CLIENTS)
         for mix in ("entity", "class", "search"):
-            ours = _rps(size, "kennisgraaf", mix, TARGET_CLIENTS)
-            off = _rps(size, "kennisgraaf-rendered", mix, TARGET_CLIENTS)
-            if ref and ours is not None:
-                r = ours / ref
-                verdict = "meets" if r >= TARGET else "misses"
-                rendered = f"; {off / ref:.2f}× with the caches off" if off is not None else ""
+            on = _ratio(size, "kennisgraaf", mix, TARGET_CLIENTS)
+            off = _ratio(size, "kennisgraaf-rendered", mix, TARGET_CLIENTS)
+            if on is not None:
+                verdict = "meets" if on[0] >= TARGET else "misses"
+                rendered = f"; {_times(off[0])} with the caches off" if off is not None else ""
                 out.append(
-                    f"{size['label']} {mix} at {TARGET_CLIENTS} clients: {r:.2f}× Oxigraph's "
-                    f"DESCRIBE ({verdict} the target {TARGET}×){rendered}"
+                    f"{size['label']} {mix} at {TARGET_CLIENTS} clients: {_times(on[0])} "
+                    f"Oxigraph's DESCRIBE ({verdict} the target {TARGET}×){rendered}"
                 )
         for mix in ("crowded", "topic"):
-            other = _rps(size, "oxigraph", REFERENCE[mix], TARGET_CLIENTS)
+            off = _ratio(size, "kennisgraaf-rendered", mix, TARGET_CLIENTS)
             cell = _cell(size, "kennisgraaf-rendered", mix, TARGET_CLIENTS)
-            if other and cell:
+            if off is not None and cell:
                 out.append(
                     f"{size['label']} {mix} at {TARGET_CLIENTS} clients, caches off: "
                     f"{cell['requests_per_s']:.0f} pages/s, p50 {cell['p50_ms']} ms, "
-                    f"{_times(cell['requests_per_s'] / other)} Oxigraph's DESCRIBE of the "
-                    "same IRIs"
+                    f"{_times(off[0])} Oxigraph's DESCRIBE of the same IRIs"
                 )
     return out
 
@@ -468,9 +540,12 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {
             "clients": clients,
             "duration_s": args.duration,
+            "rounds": args.rounds,
             "kennisgraaf_processes": args.processes,
         },
-        "sizes": [bench_size(n, env, clients, args.duration, args.processes) for n in sizes],
+        "sizes": [
+            bench_size(n, env, clients, args.duration, args.processes, args.rounds) for n in sizes
+        ],
     }
     result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["verdicts"] = verdicts(result)

@@ -77,12 +77,24 @@ class MemorySampler:
         self.ready = tree_memory_mb(pid)
         self.peak = self.ready
         self._stop = threading.Event()
+        self._on = threading.Event()
+        self._on.set()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
         self._thread.start()
 
+    def pause(self) -> None:
+        """No samples until :meth:`resume`: while the server waits for its turn (its memory
+        does not grow without requests), so that reading ``/proc`` of several servers at once
+        takes no CPU from the one being measured."""
+        self._on.clear()
+
+    def resume(self) -> None:
+        self._on.set()
+
     def _run(self) -> None:
         while not self._stop.wait(EVERY_S):
-            self.peak = max(self.peak, tree_memory_mb(self.pid))
+            if self._on.is_set():
+                self.peak = max(self.peak, tree_memory_mb(self.pid))
 
     def stop(self) -> dict[str, Any]:
         """Stops sampling (before the server is stopped) and gives the figures in MB."""
