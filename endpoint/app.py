@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import examples_routes, problems
+from . import examples_routes, problems, unmatched
 from .changes import router as changes_router
 from .class_pages import router as class_pages_router
 from .dereference import dereference_router
@@ -97,6 +97,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         return JSONResponse({"ok": False, "status": 503, "error": str(exc)}, status_code=503)
 
     problems.install(app)
+    unmatched.install(app, templates, reader)  # no route, no such method, no such static file
     # one bounded cache of rendered pages for documents, search and the entry pages
     pages = app.state.page_cache = PageCache(settings.page_cache_mb * 1024 * 1024)
     labels = app.state.labels = IndexLabels(reader)  # names of linked things, for the pages

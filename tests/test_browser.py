@@ -91,6 +91,7 @@ PAGES = {
     "catalogue": "/catalog",
     "downloads": "/download/",
     "not found": "/doc/hub/bestaat-niet",
+    "no such page": "/bestaat/niet",
 }
 
 
