@@ -32,6 +32,7 @@ from .release_opening import OpensReleaseInThread
 from .response_cache import ResponseCache
 from .search import search_router
 from .settings import ServeSettings
+from .sitemap import router as sitemap_router
 from .sparql_fastpath import PATH as SPARQL_PATH
 from .sparql_fastpath import SparqlFastPath
 from .sparql_protocol import sparql_router
@@ -109,6 +110,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.include_router(search_router(settings, reader, templates, pages))
     app.include_router(topic_pages_router)
     app.include_router(home_router)
+    app.include_router(sitemap_router)
     app.include_router(sparql_router(settings, executor, templates, reader))
     app.include_router(graph_store_router(settings, executor))
     app.include_router(examples_routes.router)

@@ -19,7 +19,7 @@ UNSERVED = {  # path -> the words the search form is filled in with
     "/thema/": "thema",
     "/static/nope.css": "nope css",
     "/download/bogus.nq": "bogus nq",
-    "/robots.txt": "robots txt",
+    "/favicon.ico": "favicon ico",
 }
 
 
