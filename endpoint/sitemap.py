@@ -34,6 +34,7 @@ from ontology.iris import TOPIC_SCHEMES, is_slug, scheme_iri
 from ontology.namespaces import CANONICAL_BASE, STANDARD_PREFIXES
 
 from .class_listing import class_counts
+from .class_pages import CLASSES
 from .page_common import cache_headers, etag_for, href, not_modified
 from .problems import HttpProblem
 from .search_index_reader import has_tables, read_as_built
@@ -47,9 +48,6 @@ TOPIC_PATHS = {"thema": "/thema", "doelgroep": "/doelgroep"}
 ENTRY_PAGES = ("/", "/themas", "/doelgroepen", "/klassen", "/catalog")
 HIDDEN = ("/sparql", "/store", "/search", "/changes", "/download/")
 
-CLASSES = """
-SELECT DISTINCT ?class WHERE { ?s a ?class FILTER(isIRI(?s) && isIRI(?class)) }
-"""
 CONCEPTS = "SELECT ?c $scheme WHERE { ?c <%s> $scheme }" % (STANDARD_PREFIXES["skos"] + "inScheme")
 # every thing with a kind; chosen and sorted in Python (with the FILTER and ORDER BY in the
 # query: 10.5 s at 1M triples, without: 1 s)
