@@ -46,6 +46,7 @@ from .page_common import (
     LANG_COOKIE,
     LANGS,
     cache_headers,
+    chosen_lang,
     doc_of,
     etag_for,
     not_modified,
@@ -108,8 +109,10 @@ def words(rest: str) -> str:
     return " ".join(text.split())[:100]
 
 
-def link_header(doc: str, current: Format | None) -> str:
-    links = [f'<{doc}>; rel="canonical"']
+def link_header(doc: str, current: Format | None, canonical: str | None = None) -> str:
+    """``rel="canonical"`` (``doc``, or the page in the language its address chose) and
+    ``rel="alternate"`` for every other format."""
+    links = [f'<{canonical or doc}>; rel="canonical"']
     for ext, f in EXTENSIONS.items():
         if f is not current:
             links.append(f'<{doc}.{ext}>; rel="alternate"; type="{f.media_type}"')
@@ -270,6 +273,9 @@ def dereference_router(
         if fmt is None:
             return not_acceptable(doc)
         lang = reader_lang(request)
+        chosen = chosen_lang(request) if fmt is HTML else None
+        # a page whose address chose its language is the canonical page in that language
+        canonical = f"{doc}?lang={chosen}" if chosen else doc
         in_param = request.query_params.get("in")
         page_param = request.query_params.get("page")
         variant = (fmt.key, lang if fmt is HTML else "", in_param or "", page_param or "")
@@ -281,7 +287,7 @@ def dereference_router(
         headers = {
             **cache_headers(etag, ", ".join(vary)),
             "Content-Location": location,
-            "Link": link_header(doc, fmt),
+            "Link": link_header(doc, fmt, canonical),
         }
         if not vary:
             del headers["Vary"]
@@ -319,7 +325,9 @@ def dereference_router(
                     f"'in' is the IRI of a relation, not {in_param[:80]!r}.",
                     rest,
                 )
-        answer = partial(make, request, rest, iri, doc, fmt, lang, in_param, page, key, headers)
+        answer = partial(
+            make, request, rest, iri, doc, fmt, lang, in_param, page, key, headers, canonical
+        )
         # a few hundred triples: on the event loop, ~1 ms (a page once the release's vocabulary
         # is loaded: the first page of a release loads it, in a thread)
         if describer.small(iri) and (fmt is not HTML or vocab.ready()):
@@ -340,6 +348,7 @@ def dereference_router(
         page: int,
         key: tuple[str, str],
         headers: dict[str, str],
+        canonical: str,
         budget: int | None = None,
     ) -> Response:
         """The document of ``iri`` in ``fmt``, made from the store and kept in ``pages``; with a
@@ -378,6 +387,7 @@ def dereference_router(
                 lang,
                 page=page_view,
                 doc=doc,
+                canonical=canonical,
                 downloads=[
                     (f.label, f"{doc}.{ext}", f.media_type)
                     for ext, f in EXTENSIONS.items()

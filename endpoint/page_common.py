@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request, Response
@@ -33,8 +34,8 @@ CACHE_CONTROL = "public, max-age=300, must-revalidate"
 
 def reader_lang(request: Request) -> str:
     """``nl`` or ``en``: what this reader reads, from the switch, the cookie or the browser."""
-    asked = request.query_params.get("lang", "").lower()
-    if asked in LANGS:
+    asked = chosen_lang(request)
+    if asked is not None:
         return asked
     cookie = request.cookies.get(LANG_COOKIE, "").lower()
     if cookie in LANGS:
@@ -73,16 +74,39 @@ def doc_of(iri_path: str) -> str:
     return iri_path
 
 
-def lang_switch(request: Request, other: str) -> str:
-    """The address of this page in the language ``other``: its path and query with ``lang`` set
-    (any ``lang`` there removed, the new one last), as Starlette's
-    ``request.url.include_query_params(lang=other)`` gives them, without building and parsing two
-    URLs (every page has the switch: 20-70 us a page). Bytes that are not UTF-8 in the query
-    (which Starlette's URL refuses) become U+FFFD: the page still has its switch."""
+class LangLinks(NamedTuple):
+    """The addresses of one page in each language, and without a choice (``x-default``: the
+    language from the reader's cookie or browser)."""
+
+    nl: str
+    en: str
+    default: str
+
+
+def lang_links(request: Request) -> LangLinks:
+    """The addresses of this page per language: its path and query with ``lang`` set (any
+    ``lang`` there removed, the new one last), as Starlette's
+    ``request.url.include_query_params(lang=...)`` gives them, and without ``lang``; one parse
+    of the query for all three (every page has the switch and the ``hreflang`` alternates:
+    20-70 us a parse). Bytes that are not UTF-8 in the query (which Starlette's URL refuses)
+    become U+FFFD: the page still has its switch."""
     path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
     query = request.scope.get("query_string", b"").decode("utf-8", "replace").partition("#")[0]
-    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"]
-    return f"{path}?{urlencode([*kept, ('lang', other)])}"
+    kept = urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"])
+    start = f"{path}?{kept}&" if kept else f"{path}?"
+    return LangLinks(start + "lang=nl", start + "lang=en", f"{path}?{kept}" if kept else path)
+
+
+def lang_switch(request: Request, other: str) -> str:
+    """The address of this page in the language ``other`` (``nl`` or ``en``)."""
+    links = lang_links(request)
+    return links.en if other == "en" else links.nl
+
+
+def chosen_lang(request: Request) -> str | None:
+    """The language the address itself asks for (``?lang=``), ``None`` when it does not."""
+    asked = request.query_params.get("lang", "").lower()
+    return asked if asked in LANGS else None
 
 
 def href(iri: str, base: str) -> str:
@@ -204,7 +228,7 @@ def link(resource: object) -> Markup:
 
 def _templates() -> Jinja2Templates:
     made = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
-    made.env.globals["lang_switch"] = lang_switch
+    made.env.globals["lang_links"] = lang_links
     made.env.filters["in_lang"] = in_lang
     made.env.filters["lang_attr"] = lang_attr
     made.env.auto_reload = False  # templates change with the code, not while it runs
