@@ -97,12 +97,6 @@ def lang_links(request: Request) -> LangLinks:
     return LangLinks(start + "lang=nl", start + "lang=en", f"{path}?{kept}" if kept else path)
 
 
-def lang_switch(request: Request, other: str) -> str:
-    """The address of this page in the language ``other`` (``nl`` or ``en``)."""
-    links = lang_links(request)
-    return links.en if other == "en" else links.nl
-
-
 def chosen_lang(request: Request) -> str | None:
     """The language the address itself asks for (``?lang=``), ``None`` when it does not."""
     asked = request.query_params.get("lang", "").lower()

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from endpoint.app import create_app
 from endpoint.entity_view import PAGE_SIZE, Shown
 from endpoint.literal_format import format_duration, format_euro, format_literal
-from endpoint.page_common import lang_switch, link
+from endpoint.page_common import lang_links, link
 from endpoint.settings import ServeSettings
 from ingest import pipeline
 from ingest.settings import BuildSettings
@@ -133,8 +133,8 @@ def test_the_language_switch_keeps_the_address(path: str, query: bytes) -> None:
     }
     for other in ("en", "nl"):
         expected = Request(scope).url.include_query_params(lang=other)
-        assert lang_switch(Request(scope), other) == f"{expected.path}?{expected.query}"
-    assert lang_switch(Request(scope), "en").count("lang=") == 1
+        assert getattr(lang_links(Request(scope)), other) == f"{expected.path}?{expected.query}"
+    assert lang_links(Request(scope)).en.count("lang=") == 1
 
 
 def test_a_query_that_is_not_utf8_keeps_the_page_and_its_switch(client: TestClient) -> None:
@@ -150,7 +150,7 @@ def test_a_query_that_is_not_utf8_keeps_the_page_and_its_switch(client: TestClie
         "query_string": b"iri=kg:Hub&x=\xff",
         "headers": [(b"host", b"testserver")],
     }
-    assert lang_switch(Request(scope), "en") == "/klasse?iri=kg%3AHub&x=%EF%BF%BD&lang=en"
+    assert lang_links(Request(scope)).en == "/klasse?iri=kg%3AHub&x=%EF%BF%BD&lang=en"
 
 
 def test_accept_language_chooses_english(client: TestClient) -> None:
