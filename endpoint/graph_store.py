@@ -8,7 +8,8 @@ Which graph:
     /store/any/path      direct identification: the graph whose IRI is the request URL itself
     /store               the graph store itself: POST makes a new graph (201 + Location)
 
-    GET, HEAD   the graph in the format the client accepts (Turtle by default); 404 if absent
+    GET, HEAD   the graph in the format the client accepts (Turtle by default); 404 if absent;
+                streamed when it is large (endpoint/graph_stream.py)
     PUT         replaces the graph (201 if it is new, 204 if it was there)
     POST        adds to the graph (201 if it is new, 204 if it was there); multipart allowed
     DELETE      removes the graph (204); 404 if absent. The default graph is emptied.
@@ -21,23 +22,28 @@ its place, not for a reader in between and not after a crash.
 from __future__ import annotations
 
 import uuid
+from itertools import islice
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ontology.namespaces import prefixes
 
 from .auth import require_write_token
 from .executor import Executor, ExecutorError
+from .graph_stream import ChunkPipe, start_dump
 from .negotiation import GRAPH_OFFERS, UnknownFormat, choose, describe
 from .problems import HttpProblem, from_executor_error
 from .rdf_upload import read_graph
 from .settings import ServeSettings
 
 GraphName = ox.NamedNode | ox.DefaultGraph
+# a graph of more triples than this is streamed (endpoint/graph_stream.py); a smaller one is
+# made whole, declaring only the prefixes it uses
+SMALL_GRAPH = 50_000
 OFFERS = [f for f in GRAPH_OFFERS if f.key in ("ttl", "nt", "jsonld", "rdf")]
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 HOW = (
@@ -134,13 +140,17 @@ def graph_store_router(settings: ServeSettings, executor: Executor) -> APIRouter
         assert rdf_format is not None
         head_only = request.method == "HEAD"
 
-        def dump(store: ox.Store) -> bytes | None:
+        def dump(store: ox.Store) -> bytes | ChunkPipe | None:
             if isinstance(graph, ox.NamedNode) and not store.contains_named_graph(graph):
                 return None
             if head_only:
                 return b""
-            triples = [q.triple for q in store.quads_for_pattern(None, None, None, graph)]
-            used = used_prefixes(triples, prefix_map)
+            quads = store.quads_for_pattern(None, None, None, graph)
+            first = list(islice(quads, SMALL_GRAPH + 1))
+            if len(first) > SMALL_GRAPH:  # streamed, declaring every prefix we know
+                return start_dump(store, graph, rdf_format, prefix_map)
+            triples = [q.triple for q in first]
+            used = used_prefixes(triples, prefix_map)  # only those it uses
             return ox.serialize(triples, format=rdf_format, prefixes=used) or b""
 
         data = await executor.read(dump)
@@ -154,6 +164,8 @@ def graph_store_router(settings: ServeSettings, executor: Executor) -> APIRouter
         headers = {"Vary": "Accept"}
         if head_only:
             return Response(status_code=200, media_type=fmt.content_type(), headers=headers)
+        if isinstance(data, ChunkPipe):
+            return StreamingResponse(data.chunks(), media_type=fmt.content_type(), headers=headers)
         return Response(data, media_type=fmt.content_type(), headers=headers)
 
     async def write(request: Request, graph: GraphName | None) -> Response:
