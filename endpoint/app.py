@@ -98,7 +98,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         return JSONResponse({"ok": False, "status": 503, "error": str(exc)}, status_code=503)
 
     problems.install(app)
-    unmatched.install(app, templates, reader)  # no route, no such method, no such static file
+    unmatched.install(app, reader)  # no route, no such method, no such static file
     # one bounded cache of rendered pages for documents, search and the entry pages
     pages = app.state.page_cache = PageCache(settings.page_cache_mb * 1024 * 1024)
     labels = app.state.labels = IndexLabels(reader)  # names of linked things, for the pages

@@ -44,7 +44,7 @@ from .negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Format, negotia
 from .page_cache import PageCache
 from .page_common import (
     LANG_COOKIE,
-    LANGS,
+    address_page,
     cache_headers,
     chosen_lang,
     doc_of,
@@ -136,38 +136,22 @@ def dereference_router(
         return {"lang": lang, "release": reader.meta, **extra}
 
     def with_cookie(request: Request, response: Response) -> Response:
-        asked = request.query_params.get("lang", "").lower()
-        if asked in LANGS and request.cookies.get(LANG_COOKIE) != asked:
+        asked = chosen_lang(request)
+        if asked is not None and request.cookies.get(LANG_COOKIE) != asked:
             response.set_cookie(LANG_COOKIE, asked, max_age=COOKIE_AGE, samesite="lax")
         return response
 
     def problem(
         request: Request, status: int, fmt: Format | None, title: str, message: str, rest: str
     ) -> Response:
-        vary = {"Vary": "Accept, Accept-Language, Cookie"}
         if fmt is not HTML:
             text = (
                 f"{status} {title}\n{message}\nSearch: /search?q={words(rest).replace(' ', '+')}\n"
             )
+            vary = {"Vary": "Accept, Accept-Language, Cookie"}
             return PlainTextResponse(text, status_code=status, headers=vary)
-        lang = reader_lang(request)
-        return with_cookie(
-            request,
-            templates.TemplateResponse(
-                request,
-                "not_found.html",
-                context(
-                    request,
-                    lang,
-                    status=status,
-                    heading=title,
-                    message=message,
-                    q=words(rest),
-                ),
-                status_code=status,
-                headers=vary,
-            ),
-        )
+        page = address_page(request, reader.meta, status, title, message, words(rest))
+        return with_cookie(request, page)
 
     def wanted(request: Request) -> Format | None:
         return negotiate(parse_accept(request.headers.get("accept")), OFFERS)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request, Response
@@ -101,6 +101,29 @@ def chosen_lang(request: Request) -> str | None:
     """The language the address itself asks for (``?lang=``), ``None`` when it does not."""
     asked = request.query_params.get("lang", "").lower()
     return asked if asked in LANGS else None
+
+
+def address_page(
+    request: Request, release: dict[str, Any], status: int, heading: str, message: str, q: str
+) -> Response:
+    """The page for an address that is wrong or names nothing (``not_found.html``, in the
+    reader's language): ``message``, the search form filled in with ``q``, the way home. For an
+    unknown IRI (``endpoint/dereference.py``) and a path no route serves
+    (``endpoint/unmatched.py``)."""
+    return templates.TemplateResponse(
+        request,
+        "not_found.html",
+        {
+            "lang": reader_lang(request),
+            "release": release,
+            "status": status,
+            "heading": heading,
+            "message": message,
+            "q": q,
+        },
+        status_code=status,
+        headers={"Vary": "Accept, Accept-Language, Cookie"},
+    )
 
 
 def href(iri: str, base: str) -> str:

@@ -11,12 +11,11 @@ problem of ``endpoint/problems.py``, with the ``Allow`` header of a 405 kept.
 from __future__ import annotations
 
 from fastapi import FastAPI, Request, Response
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from .dereference import words
 from .negotiation import best_media_type
-from .page_common import reader_lang
+from .page_common import address_page, reader_lang
 from .problems import HttpProblem, render
 from .store import ReleaseStore
 
@@ -51,7 +50,7 @@ def problem_of(request: Request, exc: HTTPException) -> HttpProblem:
     return HttpProblem(exc.status_code, str(exc.detail), headers=headers)
 
 
-def install(app: FastAPI, templates: Jinja2Templates, reader: ReleaseStore) -> None:
+def install(app: FastAPI, reader: ReleaseStore) -> None:
     """Registers the handler for Starlette's ``HTTPException`` (FastAPI's is a subclass)."""
 
     async def on_http_exception(request: Request, exc: Exception) -> Response:
@@ -60,21 +59,8 @@ def install(app: FastAPI, templates: Jinja2Templates, reader: ReleaseStore) -> N
         wanted = best_media_type(request.headers.get("accept"), ANSWERS)
         if p.status != 404 or wanted != "text/html":
             return render(request, p)
-        lang = reader_lang(request)
-        nl = lang != "en"
-        return templates.TemplateResponse(
-            request,
-            "not_found.html",
-            {
-                "lang": lang,
-                "release": reader.meta,
-                "status": 404,
-                "heading": "Niet gevonden" if nl else "Not found",
-                "message": f"There is no page at {shown(request.url.path)}.",
-                "q": words(request.url.path),
-            },
-            status_code=404,
-            headers={"Vary": "Accept, Accept-Language, Cookie"},
-        )
+        heading = "Not found" if reader_lang(request) == "en" else "Niet gevonden"
+        message = f"There is no page at {shown(request.url.path)}."
+        return address_page(request, reader.meta, 404, heading, message, words(request.url.path))
 
     app.add_exception_handler(HTTPException, on_http_exception)
