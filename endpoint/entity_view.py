@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +102,21 @@ class Shown:
         return link(self)
 
 
-Evidence = list[tuple[Shown, str]]  # an evidence item or claim about the thing, and its kind
+class Html(str):
+    """A value's HTML (``link(value)``) as the build made it for a page
+    (``endpoint/page_models.py``): written as it is (``__html__``), and unpickled without a call
+    into Python (a :class:`Markup` is made by its ``__new__``, 1 us a value)."""
+
+    __slots__ = ()
+
+    def __html__(self) -> str:
+        return self
+
+
+# A value on the page: as made per request, or as its HTML in a page the build made; a template
+# writes either as ``{{ value }}``.
+Value = Shown | Html
+Evidence = Sequence[tuple[Value, str]]  # an evidence item or claim about the thing, and its kind
 
 
 @dataclass
@@ -109,7 +124,7 @@ class Row:
     label: str
     prop: str
     prop_href: str
-    values: list[Shown]
+    values: Sequence[Value]
 
 
 @dataclass
@@ -126,13 +141,13 @@ class IncomingGroup:
     count: int
     page: int
     pages: int
-    items: list[Shown]
+    items: Sequence[Value]
     anchor: str
 
 
 @dataclass
 class Source:
-    label: Shown
+    label: Value
     quotes: list[Tagged] = field(default_factory=list)
 
 
@@ -143,7 +158,7 @@ class Page:
     title: str
     title_lang: str | None
     other_title: str | None
-    kinds: list[Shown]
+    kinds: Sequence[Value]
     summary: str | None
     summary_lang: str | None
     groups: list[Group]
@@ -151,11 +166,16 @@ class Page:
     incoming_total: int
     sources: list[Source]
     evidence: Evidence
-    evidence_themes: list[Shown]  # its themes, linked to their pages (evidence per theme)
+    evidence_themes: Sequence[Value]  # its themes, linked to their pages (evidence per theme)
     is_class: bool
     is_term: bool
     graph_size: int | None
     jsonld: Markup
+
+
+def _text(value: Value) -> str:
+    """The text of a value (the text of its HTML, for one the build made)."""
+    return value.text if isinstance(value, Shown) else Markup(value).striptags()
 
 
 def pick(labels: dict[str, str] | None, lang: str) -> tuple[str, str | None] | None:
@@ -400,7 +420,7 @@ class EntityView:
                         ]
         for s in by_src.values():
             s.quotes = sorted(set(s.quotes))
-        return sorted(by_src.values(), key=lambda s: s.label.text.lower())
+        return sorted(by_src.values(), key=lambda s: _text(s.label).lower())
 
     def _links_to(self, node: str) -> Links | None:
         """The subjects that link to ``node``, per relation, read by pattern: ``None`` when

@@ -488,6 +488,9 @@ def has_tables(*names: str) -> Callable[[sqlite3.Connection], bool]:
     return check
 
 
+_FILE = ("index", None)  # the pin's memo: the index file as looked at, (OpenIndex or None,)
+
+
 def index_as_built(
     reader: ReleaseStore, name: str, check: Callable[[sqlite3.Connection], bool]
 ) -> OpenIndex | None:
@@ -503,10 +506,19 @@ def index_as_built(
         found: OpenIndex | None = memo["index", name]
         if found is None or getattr(_held, "index", None) is found:  # not forgotten since
             return found
+    # the file, looked at once a page whatever its users ask of it (not when it was forgotten)
+    looked: tuple[OpenIndex | None] | None = memo.get(_FILE) if memo is not None else None
+    if looked is None or (looked[0] is not None and getattr(_held, "index", None) is not looked[0]):
+        try:
+            looked = (reused_index(index_path(reader)),)
+        except (NoRelease, NoIndex, OSError, sqlite3.Error):
+            looked = (None,)  # a missing file: the store
+        if memo is not None:
+            memo[_FILE] = looked
+    opened = looked[0]
     try:
-        opened = reused_index(index_path(reader))  # a missing file: the store
-        usable = checked_once(opened, name, check)
-    except (NoRelease, NoIndex, OSError, sqlite3.Error):
+        usable = opened is not None and checked_once(opened, name, check)
+    except (NoIndex, sqlite3.Error):
         opened, usable = None, False
     answer = opened if usable else None
     if memo is not None:

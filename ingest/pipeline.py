@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -42,6 +43,11 @@ ROR_DIR = "ror"
 RDF_DIR = "rdf"
 
 Progress = Callable[[str], None]
+# Made into the release beside its index by code that is not ingest's: the command line passes
+# the maker of the entity pages (endpoint/page_models.py). It gets the open store, the release's
+# folder (its index written), the metadata the pages read, the base IRI and the progress; it
+# returns how many things it made pages of.
+PageMaker = Callable[[ox.Store, Path, dict[str, Any], str, Progress], int]
 
 
 def _quiet(_msg: str) -> None:
@@ -316,7 +322,9 @@ def checksum(quads: list[ox.Quad], rdf_files: list[tuple[Path, str]]) -> str:
     return h.hexdigest()
 
 
-def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
+def _run(
+    settings: BuildSettings, progress: Progress, publish: bool, pages: PageMaker | None = None
+) -> Outcome:
     data, base = settings.data, settings.base_iri
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -363,6 +371,10 @@ def _run(settings: BuildSettings, progress: Progress, publish: bool) -> Outcome:
             _incoming_index(build_dir, linked, base, progress)
             _topic_index(build_dir, topics.result(), progress)
         step("search")
+        if pages is not None:
+            made = pages(store, build_dir, {"large_documents": large_docs}, base, progress)
+            progress(f"pagina's van {made} dingen vooraf gemaakt (nl, en)")
+            step("pages")
         del store  # close the directory before it is renamed into place
         gc.collect()
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -441,9 +453,13 @@ def _exports(
         prune_exports(settings.store, keep=str(meta["id"]))
 
 
-def build(settings: BuildSettings, progress: Progress = _quiet) -> Outcome:
+def build(
+    settings: BuildSettings, progress: Progress = _quiet, pages: PageMaker | None = None
+) -> Outcome:
+    """A new release from ``settings.data``, published; with ``pages``, the entity pages made
+    beside its index (see :data:`PageMaker`)."""
     with release.build_lock(settings.store):
-        return _run(settings, progress, publish=True)
+        return _run(settings, progress, publish=True, pages=pages)
 
 
 def validate(settings: BuildSettings, progress: Progress = _quiet) -> Outcome:

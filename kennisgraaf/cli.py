@@ -50,7 +50,13 @@ def _build(args: argparse.Namespace, publish: bool) -> int:
         return 2
     progress = _progress(args.quiet)
     try:
-        outcome = (pipeline.build if publish else pipeline.validate)(settings, progress)
+        if publish:
+            from endpoint.page_models import write_models
+
+            pages = write_models if settings.build_pages else None
+            outcome = pipeline.build(settings, progress, pages=pages)
+        else:
+            outcome = pipeline.validate(settings, progress)
     except DataError as e:
         print(e.render(), file=sys.stderr)
         return e.exit_code

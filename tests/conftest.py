@@ -13,7 +13,9 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
+from endpoint import page_models
 from endpoint.app import create_app
+from endpoint.page_models import write_models
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from ingest import pipeline
@@ -51,6 +53,35 @@ def rendering_client(
     return TestClient(create_app(made), raise_server_exceptions=raise_server_exceptions)
 
 
+def without_page_models(root: Path) -> Path:
+    """The store folder ``root`` with its current release's entity pages made by the build
+    (``endpoint/page_models.py``) removed, so that every page is made from the store; for tests
+    of that way of making them."""
+    (root / "current").resolve().joinpath(page_models.FILENAME).unlink()
+    return root
+
+
+def copied_store(real_build: pipeline.Outcome, target: Path) -> Path:
+    """A copy of the real build's store folder at ``target`` (one the test may change)."""
+    assert real_build.path is not None
+    shutil.copytree(real_build.path.parent.parent, target, symlinks=True)
+    return target
+
+
+def recorded_handovers(monkeypatch: pytest.MonkeyPatch, *modules: Any) -> list[Any]:
+    """The functions that ``modules`` hand to a thread (their ``run_in_threadpool``) from now on,
+    in order, while ``monkeypatch`` holds."""
+    calls: list[Any] = []
+    for module in modules:
+
+        async def run(fn: Any, *args: Any, _real: Any = module.run_in_threadpool) -> Any:
+            calls.append(fn)
+            return await _real(fn, *args)
+
+        monkeypatch.setattr(module, "run_in_threadpool", run)
+    return calls
+
+
 def recorded_selects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The SPARQL queries the pages ask the store (``ReleaseStore.select``) from now on, while
     ``monkeypatch`` holds."""
@@ -68,7 +99,7 @@ def recorded_selects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory: pytest.TempPathFactory) -> pipeline.Outcome:
     store = tmp_path_factory.mktemp("real-store")
-    return pipeline.build(BuildSettings(data=DATA, store=store))
+    return pipeline.build(BuildSettings(data=DATA, store=store), pages=write_models)
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from endpoint.app import create_app
 from endpoint.entity_view import PAGE_SIZE, Shown
 from endpoint.literal_format import format_duration, format_euro, format_literal
 from endpoint.page_common import lang_links, link
+from endpoint.page_models import write_models
 from endpoint.settings import ServeSettings
 from ingest import pipeline
 from ingest.settings import BuildSettings
@@ -331,15 +332,18 @@ def test_schema_org_json_ld_is_embedded(client: TestClient) -> None:
 HOSTILE = '<script>alert(1)</script> & "quotes" </script><!--'
 
 
-@pytest.fixture
-def hostile_client(mini_data: Path, tmp_path: Path) -> Iterator[TestClient]:
+@pytest.fixture(params=["pages made by the build", "pages made from the store"])
+def hostile_client(
+    mini_data: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[TestClient]:
     hubs = mini_data / "hubs.yaml"
     text = hubs.read_text(encoding="utf-8")
     hubs.write_text(
         text.replace("naam: Pilothub XR", f"naam: {json.dumps(HOSTILE)}", 1), encoding="utf-8"
     )
     store = tmp_path / "store"
-    pipeline.build(BuildSettings(data=mini_data, store=store))
+    made = write_models if request.param == "pages made by the build" else None
+    pipeline.build(BuildSettings(data=mini_data, store=store), pages=made)
     with TestClient(create_app(ServeSettings(store=store, query_workers=0))) as c:
         yield c
 
@@ -354,6 +358,11 @@ def test_markup_in_a_literal_is_shown_as_text(hostile_client: TestClient) -> Non
     assert len(scripts) == 1 and scripts[0]["type"] == "application/ld+json"
     assert json.loads(scripts[0].string)["name"] == HOSTILE
     assert "</script>" not in scripts[0].string
+    # where it is a linked thing's name (a value the build keeps as HTML)
+    r = hostile_client.get("/doc/programma/npuls", headers={"accept": "text/html"})
+    assert r.status_code == 200 and "<script>alert(1)" not in r.text
+    links = BeautifulSoup(r.text, "html.parser").find_all("a", href="/doc/hub/pilothub-xr")
+    assert links and all(a.get_text() == HOSTILE for a in links)
     # in the RDF documents the literal is data, correctly escaped for each syntax
     doc = json.loads(hostile_client.get("/doc/hub/pilothub-xr.jsonld").content)
     assert any(

@@ -32,6 +32,7 @@ from endpoint.store import ReleaseStore
 from ingest import pipeline
 from ingest.large_subjects import DOCUMENT_LIMIT, large_documents
 from ontology.namespaces import CANONICAL_BASE
+from tests.conftest import copied_store, without_page_models
 from tests.sparql_support import TOKEN, update
 
 BASE = CANONICAL_BASE
@@ -145,10 +146,20 @@ def test_the_list_is_trusted_only_as_built_and_for_the_same_limit(
 # -- where the pages are made ---------------------------------------------------------------------
 
 
+@pytest.fixture
+def mini_store(mini_store: Path) -> Path:
+    """Pages made from the store (those the build made are read on the event loop: see
+    tests/test_page_models.py)."""
+    return without_page_models(mini_store)
+
+
 @pytest.fixture(scope="module")
-def client(real_build: pipeline.Outcome) -> Iterator[TestClient]:
+def client(
+    real_build: pipeline.Outcome, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    root = copied_store(real_build, tmp_path_factory.mktemp("scheduling") / "store")
     settings = ServeSettings(
-        store=root_of(real_build), query_workers=0, response_cache_mb=0, page_cache_mb=0
+        store=without_page_models(root), query_workers=0, response_cache_mb=0, page_cache_mb=0
     )
     with TestClient(create_app(settings)) as c:
         c.get("/doc/hub/pilothub-xr", headers={"accept": "text/html"})  # loads the vocabulary

@@ -11,7 +11,6 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +20,7 @@ import endpoint.release_opening
 from endpoint.app import create_app
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
+from tests.conftest import recorded_handovers
 from tests.inline_support import LOOKUP, Server
 from tests.sparql_support import mini_release
 
@@ -95,14 +95,7 @@ def test_pages_after_a_switch_find_the_new_release_opened_in_a_thread(
 def test_without_a_release_nothing_is_handed_to_a_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    handed: list[object] = []
-    real = endpoint.release_opening.run_in_threadpool
-
-    async def recording(fn: Any, *args: Any) -> Any:
-        handed.append(fn)
-        return await real(fn, *args)
-
-    monkeypatch.setattr(endpoint.release_opening, "run_in_threadpool", recording)
+    handed = recorded_handovers(monkeypatch, endpoint.release_opening)
     settings = ServeSettings(store=tmp_path / "empty", query_workers=0)
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").status_code == 503  # the app's own answer
