@@ -84,6 +84,7 @@ from bench.endpoint_bench import (
     start,
 )
 from bench.process_memory import memory_table
+from endpoint import page_models
 from endpoint.class_listing import SHOWN
 from endpoint.entity_view import PAGE_SIZE
 from endpoint.index_labels import IRI_INDEX
@@ -167,6 +168,18 @@ def _index_is_current(release: Path) -> bool:
     return found is not None and set(SHOWN) <= columns and listed == 5
 
 
+def _pages_are_current(store: Path) -> bool:
+    """Whether the release being served has the entity pages this version's build makes
+    (``endpoint/page_models.py``; without them every page would be made from the store)."""
+    models = (store / "current").resolve() / page_models.FILENAME
+    try:
+        with sqlite3.connect(f"{models.as_uri()}?mode=ro", uri=True) as db:
+            found = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+    except sqlite3.Error:
+        return False
+    return found is not None and found[0] == page_models.FINGERPRINT
+
+
 def prepare(n: int, folder: Path, env: dict[str, str]) -> dict[str, Any]:
     """A release with its search index and an Oxigraph store with the same quads."""
     work = OUT / f"pages-{size_label(n).lower()}"
@@ -174,7 +187,9 @@ def prepare(n: int, folder: Path, env: dict[str, str]) -> dict[str, Any]:
     manifest = (folder / "synthetic.json").read_text(encoding="utf-8")
     if stamp.is_file() and json.loads(stamp.read_text())["manifest"] == manifest:
         info = dict(json.loads(stamp.read_text()))
-        if _index_is_current(Path(info["release"])):
+        if _index_is_current(Path(info["release"])) and _pages_are_current(
+            Path(info["kennisgraaf_store"])
+        ):
             return info
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -303,6 +318,7 @@ def bench_size(
     duration: float,
     processes: int = 1,
     rounds: int = ROUNDS,
+    wanted: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     folder, _generated, _gen_s = data_folder(n)
     stores = prepare(n, folder, env)
@@ -319,7 +335,13 @@ def bench_size(
     oxigraph = oxigraph_server(stores["oxigraph_store"], env)
     with tempfile.TemporaryDirectory(prefix="pages-", dir=OUT) as tmp:
         servers, references = bench_servers(
-            [kennisgraaf, rendering, oxigraph], mixes, clients, duration, rounds, Path(tmp)
+            [kennisgraaf, rendering, oxigraph],
+            mixes,
+            clients,
+            duration,
+            rounds,
+            Path(tmp),
+            wanted or MIXES,
         )
     return {
         "triples": n,
@@ -338,11 +360,13 @@ def bench_servers(
     duration: float,
     rounds: int,
     tmp: Path,
+    chosen: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """Our two servers (``servers[:2]``) and Oxigraph's (the last) started at once; every page
     checked; then per mix of ours, both of ours and Oxigraph's answer to it (``REFERENCE``)
-    measured in turns (``measure_interleaved`` of ``bench/endpoint_bench.py``). Returns the
-    cells per server and mix, and per mix of ours the cells of Oxigraph measured beside it."""
+    measured in turns (``measure_interleaved`` of ``bench/endpoint_bench.py``); the mixes
+    ``chosen`` (default: all). Returns the cells per server and mix, and per mix of ours the
+    cells of Oxigraph measured beside it."""
     lua = tmp / "get.lua"
     lua.write_text(WRK_GET_LUA, encoding="utf-8")
     running: list[Running] = []
@@ -362,7 +386,7 @@ def bench_servers(
             wanted = (
                 [(m, "text/turtle") for m in sorted(set(REFERENCE.values()))]
                 if r is theirs
-                else [(m, "text/html") for m in MIXES]
+                else [(m, "text/html") for m in chosen or MIXES]
             )
             origin = f"http://{HOST}:{r.port}"
             for mix, accept in wanted:
@@ -373,7 +397,7 @@ def bench_servers(
                 text = "".join(f"{x}\n" for x in (accept, *mixes[mix]))
                 listing.write_text(text, encoding="utf-8")
                 listings[r.server.name, mix] = listing
-        for mix in MIXES:
+        for mix in chosen or MIXES:
             reference = REFERENCE[mix]
             contenders = [
                 Contender(
@@ -528,8 +552,17 @@ def main(argv: list[str] | None = None) -> int:
         help="kennisgraaf serve --processes (default: one per core, as Oxigraph's server uses "
         "every core; the pages are read-only)",
     )
+    ap.add_argument(
+        "--mixes",
+        default=",".join(MIXES),
+        help=f"the mixes to measure, comma-separated (default: all, {','.join(MIXES)})",
+    )
     args = ap.parse_args(argv)
     sizes, clients = load_args(ap, args)
+    wanted = tuple(m.strip() for m in args.mixes.split(",") if m.strip())
+    unknown = [m for m in wanted if m not in MIXES]
+    if unknown or not wanted:
+        ap.error(f"--mixes takes some of {', '.join(MIXES)}, not {args.mixes!r}")
     env = dict(os.environ)
     env["KENNISGRAAF_BUILD_EXPORTS"] = "false"
     env.pop("KENNISGRAAF_UPDATE_TOKEN", None)
@@ -542,9 +575,11 @@ def main(argv: list[str] | None = None) -> int:
             "duration_s": args.duration,
             "rounds": args.rounds,
             "kennisgraaf_processes": args.processes,
+            "mixes": list(wanted),
         },
         "sizes": [
-            bench_size(n, env, clients, args.duration, args.processes, args.rounds) for n in sizes
+            bench_size(n, env, clients, args.duration, args.processes, args.rounds, wanted)
+            for n in sizes
         ],
     }
     result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
