@@ -28,6 +28,7 @@ from .limits import install_limits
 from .metrics import RequestMetrics, ServerMetrics, metrics_router, route_areas
 from .page_cache import BoundedCache, PageCache
 from .page_common import templates
+from .page_models import PageModels
 from .release_opening import OpensReleaseInThread
 from .response_cache import ResponseCache
 from .search import search_router
@@ -104,7 +105,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     # The pages people browse first (documents first of all, then the style sheet): the router
     # tries each route in turn (3-5 us a route), and no two of these share a path, so the order
     # changes only the cost.
-    app.include_router(dereference_router(settings, reader, templates, pages, labels))
+    models = PageModels(reader)  # the entity pages the build made
+    app.include_router(dereference_router(settings, reader, templates, pages, labels, models))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(class_pages_router)
     app.include_router(search_router(settings, reader, templates, pages))
@@ -127,7 +129,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     fast = SparqlFastPath(responses, settings, executor)
     requests = RequestMetrics(OpensReleaseInThread(fast, reader))
     caches: dict[str, BoundedCache[Any, Any]] = {"response": responses.cache, "page": pages}
-    metrics = ServerMetrics(requests, reader, executor, caches, settings.metrics_dir)
+    metrics = ServerMetrics(requests, reader, executor, caches, settings.metrics_dir, models)
     app.include_router(metrics_router(metrics))
     requests.areas = route_areas(app.routes)
     app.front = requests

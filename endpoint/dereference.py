@@ -126,13 +126,13 @@ def dereference_router(
     templates: Jinja2Templates,
     pages: PageCache,
     labels: IndexLabels,
+    models: PageModels,
 ) -> APIRouter:
     router = APIRouter()
     base = settings.base_iri
     describer = Describer(reader, base)
     view = EntityView(reader, base, labels)
     vocab = VocabularyCache(reader, base)
-    models = PageModels(reader)
 
     def context(request: Request, lang: str, **extra: Any) -> dict[str, Any]:
         return {"lang": lang, "release": reader.meta, **extra}
@@ -320,6 +320,7 @@ def dereference_router(
             if fmt is HTML and in_param is None and page == 1:  # the build's page, if it made it
                 model = models.get(iri, lang, str(request.url).partition("?")[0])
                 if model is not None:
+                    models.from_build += 1
                     return render(request, model, lang, doc, key, headers, canonical)
             # a few hundred triples: ~1 ms (a page once the release's vocabulary is loaded: the
             # first page of a release loads it, in a thread)
@@ -365,6 +366,7 @@ def dereference_router(
                 )
             except BadParameter as e:
                 return problem(request, 400, HTML, "Bad Request", str(e), rest)
+        models.from_store += 1
         return render(request, page_view, lang, doc, key, headers, canonical)
 
     def render(

@@ -45,6 +45,7 @@ from .executor import Executor
 from .executor_pool import PoolExecutor
 from .inline_http import InlineAnswer, Whole
 from .page_cache import BoundedCache
+from .page_models import PageModels
 from .store import NoRelease, ReleaseStore
 
 log = logging.getLogger("kennisgraaf.metrics")
@@ -96,6 +97,12 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "Query worker processes: configured, alive, and busy with a query.",
     ),
     "kennisgraaf_queries_waiting": ("gauge", "Queries waiting for a free query worker."),
+    "kennisgraaf_entity_pages_total": (
+        "counter",
+        "Entity pages rendered (not from a cache), by where their content came from: the "
+        "build's pages (made='build') or the store (made='store'; also every page after a "
+        "write, and all of them when the build's pages were made by other code).",
+    ),
     "kennisgraaf_cache_hits_total": ("counter", "Answers found in a cache."),
     "kennisgraaf_cache_misses_total": ("counter", "Look-ups that missed a cache."),
     "kennisgraaf_cache_bytes": ("gauge", "Bytes held by a cache."),
@@ -239,8 +246,10 @@ class ServerMetrics:
         executor: Executor,
         caches: dict[str, BoundedCache[Any, Any]],
         folder: Path | None,
+        pages: PageModels | None = None,
     ) -> None:
         self.requests = requests
+        self.pages = pages
         self.reader = reader
         self.executor = executor
         self.caches = caches
@@ -264,6 +273,9 @@ class ServerMetrics:
             ]
             for state in ("configured", "alive", "busy"):
                 out.append(("kennisgraaf_query_workers", "", (("state", state),), g[state]))
+        if self.pages is not None:
+            for made, n in (("build", self.pages.from_build), ("store", self.pages.from_store)):
+                out.append(("kennisgraaf_entity_pages_total", "", (("made", made),), n))
         for name, cache in self.caches.items():
             labels = (("cache", name),)
             out += [

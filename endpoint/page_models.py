@@ -271,6 +271,9 @@ class PageModels:
 
     def __init__(self, reader: ReleaseStore) -> None:
         self.reader = reader
+        # entity pages rendered from these and made from the store (/metrics)
+        self.from_build = 0
+        self.from_store = 0
 
     def get(self, iri: str, lang: str, page_url: str) -> Page | None:
         """The page of ``iri`` in ``lang`` at ``page_url`` (its address without the query), or

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import sqlite3
 import zlib
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
 
 import endpoint.dereference
 from endpoint import page_models
@@ -210,6 +212,24 @@ def test_pages_the_build_made_that_cannot_be_used_are_made_from_the_store(
             assert r.status_code == 200
             assert store_reads != []  # made from the store
             assert r.text == live.get(doc_path(HUB), headers=headers).text
+        assert made_counts(c) == {"build": 0, "store": 2}
+
+
+def made_counts(c: TestClient) -> dict[str, int]:
+    """``kennisgraaf_entity_pages_total`` of /metrics, by ``made``."""
+    text = c.get("/metrics").text
+    found = re.findall(r'^kennisgraaf_entity_pages_total\{made="(\w+)"\} (\d+)', text, re.M)
+    return {made: int(n) for made, n in found}
+
+
+def test_the_metrics_say_where_pages_came_from(built_root: Path) -> None:
+    with rendering_client(built_root) as c:
+        assert made_counts(c) == {"build": 0, "store": 0}
+        for lang in ("nl", "en"):
+            c.get(doc_path(HUB), headers={**HTML, "accept-language": lang})
+        c.get(doc_path(BASE + "graph/bron/ror"), headers=HTML)  # a graph: made per request
+        c.get(doc_path(HUB) + ".ttl")  # not a page
+        assert made_counts(c) == {"build": 2, "store": 1}
 
 
 def test_a_build_told_not_to_make_pages_makes_none(
