@@ -9,7 +9,7 @@ import json
 import pytest
 from starlette.requests import Request
 
-from endpoint import entity_view
+from endpoint import entity_view, page_models
 from endpoint.executor import (
     NotAcceptable,
     Overloaded,
@@ -111,6 +111,7 @@ def test_an_error_no_route_foresaw_is_a_500_that_says_what_to_do(
         raise RuntimeError("a defect")
 
     monkeypatch.setattr(entity_view.EntityView, "build", defect)
+    monkeypatch.setattr(page_models.PageModels, "get", defect)  # the page the build made too
     root = real_build.path.parent.parent
     with rendering_client(root, raise_server_exceptions=False) as c:
         page = c.get("/doc/hub/pilothub-xr", headers={"accept": "text/html"})
