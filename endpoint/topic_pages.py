@@ -48,6 +48,7 @@ from ontology.topic_sections import (
 )
 
 from .class_listing import texts_of
+from .class_pages import parse_class
 from .entry_common import BadInput, Page, page_number, param
 from .entry_labels import Texts, pick_in, short, values_block
 from .page_common import Tagged, lang_attr, templates
@@ -507,7 +508,8 @@ def topic_page(request: Request, topic: Topic, slug: str) -> Response:
         what = t[topic.word].lower()
         return view.error(404, fill(t["err_bad_slug"], value=repr(slug[:80]), what=what), back)
     try:
-        kind = param(request, "kind") or None
+        asked = param(request, "kind")  # a class IRI or prefixed name, as /klasse?iri= takes
+        kind = parse_class(asked, view.base) if asked.strip() else None
         page = page_number(request)
         if page > 1 and kind is None:
             raise BadInput("err_page_needs_kind")

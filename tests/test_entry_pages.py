@@ -996,6 +996,9 @@ def test_etag_and_304(client: TestClient, path: str) -> None:
         ("/thema/xr?kind=https://example.org/Nothing", 400, "kind=&#39;https://example.org/N"),
         ("/thema/xr?kind=" + KG + "Hub&page=0", 400, "paginanummer"),
         ("/thema/xr?kind=" + KG + "Hub&page=7", 404, "pagina 7 bestaat niet"),
+        ("/thema/xr?kind=kg:Hub&page=7", 404, "pagina 7 bestaat niet"),
+        ("/thema/xr?kind=kg:Nothing", 400, "kind="),
+        ("/thema/xr?kind=not an iri", 400, "geen IRI"),
     ],
 )
 def test_bad_input_gets_a_clear_4xx(client: TestClient, url: str, status: int, says: str) -> None:
@@ -1006,6 +1009,13 @@ def test_bad_input_gets_a_clear_4xx(client: TestClient, url: str, status: int, s
     page = main(r.text)
     assert page.find(attrs={"role": "alert"}) is not None
     assert page.find("a", href=True) is not None  # somewhere to go next
+
+
+def test_a_kind_on_a_topic_page_may_be_a_prefixed_name(client: TestClient) -> None:
+    full = client.get("/thema/xr", params={"kind": KG + "Hub"})
+    short = client.get("/thema/xr", params={"kind": "kg:Hub"})
+    assert full.status_code == short.status_code == 200
+    assert str(main(full.text)) == str(main(short.text))
 
 
 def test_script_in_a_label_is_shown_as_text(mini_data: Path, tmp_path: Path) -> None:
