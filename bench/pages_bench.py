@@ -48,6 +48,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -419,12 +420,30 @@ def bench_servers(
             out[theirs.server.name]["mixes"].setdefault(
                 reference, {"requests": len(mixes[reference]), "cells": beside}
             )
+        for r in ours:  # where the entity pages it rendered came from
+            made = _entity_pages(f"http://{HOST}:{r.port}/metrics")
+            out[r.server.name]["entity_pages"] = made
+            if made.get("store", 0) > made.get("build", 0):
+                print(
+                    f"  WARNING {r.server.label}: {made} entity pages made from the store, not "
+                    "from the build's (made by other code? see endpoint/page_models.py)",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         for r in running:
             r.stop()
             if r.server.name in out:
                 out[r.server.name]["memory"] = r.memory_mb
     return out, references
+
+
+def _entity_pages(url: str) -> dict[str, int]:
+    """``kennisgraaf_entity_pages_total`` of a server's /metrics, by ``made`` (build, store)."""
+    with urllib.request.urlopen(url, timeout=30) as r:
+        text = r.read().decode()
+    found = re.findall(r'^kennisgraaf_entity_pages_total\{made="(\w+)"\} (\d+)', text, re.M)
+    return {made: int(n) for made, n in found}
 
 
 def _times(ratio: float) -> str:
