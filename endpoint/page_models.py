@@ -285,7 +285,17 @@ class PageModels:
             return None
         try:
             page = pickle.loads(zlib.decompress(row[0]))
-        except (pickle.UnpicklingError, zlib.error, EOFError, AttributeError, ImportError):
+        except (  # a damaged row (what unpickling raises for one): made from the store
+            pickle.UnpicklingError,
+            zlib.error,
+            EOFError,
+            AttributeError,
+            ImportError,
+            IndexError,
+            KeyError,
+            TypeError,
+            ValueError,
+        ):
             return None
         if not isinstance(page, Page):
             return None

@@ -187,7 +187,9 @@ def damaged_root(real_build: pipeline.Outcome, tmp_path: Path) -> Iterator[Path]
     yield copied_store(real_build, tmp_path / "store")
 
 
-@pytest.mark.parametrize("damage", ["other code", "not a database", "a bad model", "no file"])
+@pytest.mark.parametrize(
+    "damage", ["other code", "not a database", "a bad model", "a truncated model", "no file"]
+)
 def test_pages_the_build_made_that_cannot_be_used_are_made_from_the_store(
     damaged_root: Path, live_root: Path, store_reads: list[str], damage: str
 ) -> None:
@@ -200,8 +202,16 @@ def test_pages_the_build_made_that_cannot_be_used_are_made_from_the_store(
         db = sqlite3.connect(models)
         if damage == "other code":
             db.execute("UPDATE meta SET value = 'made by another version'")
-        else:
+        elif damage == "a bad model":
             db.execute("UPDATE page SET model = x'789c0300000000' WHERE iri = ?", (HUB,))
+        else:  # half of each of its rows
+            made = db.execute("SELECT lang, model FROM page WHERE iri = ?", (HUB,)).fetchall()
+            for lang, model in made:
+                whole = zlib.decompress(model)
+                half = zlib.compress(whole[: len(whole) // 2])
+                db.execute(
+                    "UPDATE page SET model = ? WHERE iri = ? AND lang = ?", (half, HUB, lang)
+                )
         db.commit()
         db.close()
     with rendering_client(damaged_root) as c, rendering_client(live_root) as live:
