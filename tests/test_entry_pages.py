@@ -41,7 +41,7 @@ from ingest.settings import BuildSettings
 from ontology.namespaces import CANONICAL_BASE, STANDARD_PREFIXES, sparql_prologue
 from ontology.text import local_name, sort_key
 from queries import GROUPS
-from tests.conftest import DATA, MINI, rendering_client
+from tests.conftest import DATA, MINI, copied_store, rendering_client
 from tests.sparql_support import TOKEN, update
 
 BASE = CANONICAL_BASE
@@ -709,8 +709,7 @@ def test_a_release_without_class_listings_answers_503(
     real_build: pipeline.Outcome, tmp_path: Path, damage: str
 ) -> None:
     assert real_build.path is not None
-    root = tmp_path / "store"
-    shutil.copytree(real_build.path.parent.parent, root, symlinks=True)
+    root = copied_store(real_build, tmp_path / "store")
     index = root / "releases" / real_build.path.name / search_index.FILENAME
     if damage == "no index":
         index.unlink()
