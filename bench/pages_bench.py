@@ -85,7 +85,7 @@ from bench.endpoint_bench import (
     start,
 )
 from bench.process_memory import memory_table
-from endpoint import page_models
+from endpoint import class_rows, page_models
 from endpoint.class_listing import SHOWN
 from endpoint.entity_view import PAGE_SIZE
 from endpoint.index_labels import IRI_INDEX
@@ -170,15 +170,18 @@ def _index_is_current(release: Path) -> bool:
 
 
 def _pages_are_current(store: Path) -> bool:
-    """Whether the release being served has the entity pages this version's build makes
-    (``endpoint/page_models.py``; without them every page would be made from the store)."""
+    """Whether the release being served has the entity pages and class rows this version's
+    build makes (``endpoint/page_models.py``, ``endpoint/class_rows.py``; without them every
+    page would be made from the store)."""
     models = (store / "current").resolve() / page_models.FILENAME
     try:
         with sqlite3.connect(f"{models.as_uri()}?mode=ro", uri=True) as db:
-            found = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+            found = dict(db.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.Error:
         return False
-    return found is not None and found[0] == page_models.FINGERPRINT
+    return found.get("fingerprint") == page_models.FINGERPRINT and (
+        found.get(class_rows.META_KEY) == class_rows.FINGERPRINT
+    )
 
 
 def prepare(n: int, folder: Path, env: dict[str, str]) -> dict[str, Any]:

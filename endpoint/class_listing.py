@@ -18,15 +18,16 @@ names are read for each page), which only a server that takes writes pays.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from ontology.text import sort_name
 
-from .entry_labels import Texts, fetch_texts
+from .entry_labels import TEXT_COLUMNS, Texts, fetch_texts, listed_texts
 from .page_common import LANGS
 from .search_index_reader import (
     FORMAT,
@@ -39,6 +40,7 @@ from .search_index_reader import (
 )
 from .store import ReleaseStore
 
+T = TypeVar("T")
 SORTS = ("label", "-label", "links", "-links")
 
 # (sort, lang) -> ORDER BY; ties are broken by the rank, which already follows the IRI.
@@ -59,35 +61,28 @@ CLASS = "SELECT id, n FROM listed_class WHERE iri = ?"
 PAGE = """
 SELECT {shown} FROM (
   SELECT member, {columns} FROM listing WHERE class = ? ORDER BY {order} LIMIT ? OFFSET ?
-) p JOIN member m ON m.id = p.member
+) p {join}
 ORDER BY {outer}
 """
+MEMBER_JOIN = "JOIN member m ON m.id = p.member"
+# The rows as the build made them (endpoint/class_rows.py), in the page's language (bound last):
+# the page needs nothing else of its members.
+ROWS_JOIN = "LEFT JOIN models.class_row r ON r.member = p.member AND r.lang = ?"
 
 
-# What a page shows of each instance: its names and descriptions for each language and the
-# language of each; an index built before they were in it has only the first two (the page then
-# reads those from the store), as one built before their languages.
-TEXT_COLUMNS = (
-    "name_nl",
-    "name_en",
-    "desc_nl",
-    "desc_en",
-    "lang_name_nl",
-    "lang_name_en",
-    "lang_desc_nl",
-    "lang_desc_en",
-)
 SHOWN = ("iri", "links", *TEXT_COLUMNS)
 
 
-def page_query(order: str, shown: tuple[str, ...] = SHOWN) -> str:
+def page_query(order: str, shown: tuple[str, ...] = SHOWN, rows: bool = False) -> str:
     """:data:`PAGE` for one of :data:`ORDERS`: the inner query reads only the columns of the
-    order's index (covering), the outer one keeps that order."""
+    order's index (covering), the outer one keeps that order; ``rows``: each row's HTML
+    (``r.html``) instead of ``shown``."""
     parts = [part.strip() for part in order.split(",")]
     columns = ", ".join(part.split()[0] for part in parts)
     outer = ", ".join("p." + part for part in parts)
-    select = ", ".join("m." + c for c in shown)
-    return PAGE.format(shown=select, columns=columns, order=order, outer=outer)
+    select = "r.html" if rows else ", ".join("m." + c for c in shown)
+    join = ROWS_JOIN if rows else MEMBER_JOIN
+    return PAGE.format(shown=select, columns=columns, order=order, outer=outer, join=join)
 
 
 QUERIES = {
@@ -95,6 +90,7 @@ QUERIES = {
     for key, order in ORDERS.items()
     for texts in (True, False)
 }
+ROWS_QUERIES = {key: page_query(order, rows=True) for key, order in ORDERS.items()}
 TABLES = ("listed_class", "member", "listing")
 
 MESSAGES = {
@@ -140,16 +136,22 @@ class NoListing(RuntimeError):
 @dataclass(frozen=True)
 class ListedPage:
     total: int  # instances of the class; 0 when the graph has none
-    rows: list[tuple[str, int]]  # (IRI, incoming links) of the page, in order
+    rows: list[tuple[str, int]]  # (IRI, incoming links) of the page, in order (or html:)
     # the names and descriptions of the rows, when the listing holds them (else: fetch_texts)
     texts: dict[str, Texts] | None = None
+    # the rows' HTML as the build made it (endpoint/class_rows.py), when it made every one
+    html: list[str] | None = None
 
 
 class ClassListing:
     """One release's class listings for one request, on the thread's connection to the index
     (``search_index_reader.reused_index``), checked once per thread and file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, rows: Callable[[sqlite3.Connection], bool] | None = None
+    ) -> None:
+        """``rows``: whether the rows the build made can be read (asked once per thread and
+        file; see :mod:`endpoint.class_rows`)."""
         try:
             self._opened = opened = reused_index(path)
         except OSError:
@@ -158,6 +160,10 @@ class ClassListing:
             raise NoListing("unreadable", e) from None
         self.db = opened.db
         self.texts: bool = checked_once(opened, "listing", _check_listing)
+        try:
+            self.rows = rows is not None and checked_once(opened, "class_rows", rows)
+        except sqlite3.Error as e:
+            raise NoListing("unreadable", e) from None
 
     def close(self) -> None:
         """Nothing to close: the connection stays with the thread."""
@@ -172,6 +178,26 @@ class ClassListing:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def kept(self, key: object, make: Callable[[], T]) -> T:
+        """What ``make`` gives, made once per thread and index file (for what describes the
+        release as built, as the listings do)."""
+        kept = self._opened.checked.setdefault("kept", {})
+        if key not in kept:
+            kept[key] = make()
+        found: T = kept[key]
+        return found
+
+    def _rows(self, key: tuple[str, str], cid: int, limit: int, offset: int) -> list[str]:
+        """The page's rows as the build made them; none when it did not make one of them, and
+        none from now on (in this thread and release) when they cannot be read: the page then
+        makes them."""
+        try:
+            made = self.db.execute(ROWS_QUERIES[key], (cid, limit, offset, key[1])).fetchall()
+        except sqlite3.Error:
+            self._opened.checked["class_rows"] = self.rows = False
+            return []
+        return [str(r[0]) for r in made] if all(r[0] is not None for r in made) else []
+
     def counts(self) -> dict[str, int]:
         """Every class with instances, and how many (distinct IRIs)."""
         try:
@@ -181,18 +207,21 @@ class ClassListing:
 
     def page(self, class_iri: str, sort: str, lang: str, limit: int, offset: int) -> ListedPage:
         """The instances ``offset`` .. ``offset + limit`` of ``class_iri`` in ``sort`` order."""
-        query = QUERIES[((sort, lang if lang == "en" else "nl"), self.texts)]
+        key = (sort, lang if lang == "en" else "nl")
+        query = QUERIES[key, self.texts]
         try:
             found = self.db.execute(CLASS, (class_iri,)).fetchone()
             if found is None:
                 return ListedPage(0, [])
             cid, total = found
             rows = []
-            if offset < total:
+            if offset < total and self.rows and (html := self._rows(key, cid, limit, offset)):
+                return ListedPage(int(total), [], html=html)
+            if offset < total:  # (a row the build did not make: all made here)
                 rows = self.db.execute(query, (cid, limit, offset)).fetchall()
         except sqlite3.Error as e:
             raise self._unreadable(e) from None
-        texts = {str(r[0]): _texts(*r[2:]) for r in rows} if self.texts else None
+        texts = {str(r[0]): listed_texts(*r[2:]) for r in rows} if self.texts else None
         return ListedPage(int(total), [(str(r[0]), int(r[1])) for r in rows], texts)
 
 
@@ -213,23 +242,6 @@ def _check_listing(db: sqlite3.Connection) -> bool:
     return set(SHOWN) <= columns
 
 
-def _texts(*row: str) -> Texts:
-    """What the build chose to show (``ingest.search_index.Listing.shown``: the columns of
-    :data:`TEXT_COLUMNS`) as :class:`Texts`: its ``label`` and ``description`` give the same,
-    and in the same language, as for the texts read from the store."""
-    name_nl, name_en, desc_nl, desc_en, *tags = row
-    labels: dict[str, str] = {}
-    descriptions: dict[str, str] = {}
-    for target, text, tag in (
-        (labels, name_nl, tags[0]),
-        (labels, name_en, tags[1]),
-        (descriptions, desc_nl, tags[2]),
-        (descriptions, desc_en, tags[3]),
-    ):  # an empty text too: as read from the store, it makes the page fall back to the IRI
-        target.setdefault(tag, text)
-    return Texts(labels=labels, descriptions=descriptions)
-
-
 def texts_of(
     reader: ReleaseStore, iris: Iterable[str], descriptions: bool = True
 ) -> dict[str, Texts]:
@@ -244,7 +256,7 @@ def texts_of(
     rows = read_as_built(
         reader, "member_texts", has_member_texts, lambda db: rows_by_iri(db, select, wanted)
     )
-    listed = {str(r[0]): _texts(*r[1:]) for r in rows or ()}
+    listed = {str(r[0]): listed_texts(*r[1:]) for r in rows or ()}
     out = fetch_texts(reader, [iri for iri in wanted if iri not in listed], descriptions)
     out.update(listed)
     return out
@@ -325,10 +337,13 @@ def class_counts(reader: ReleaseStore) -> dict[str, int] | None:
         return None
 
 
-def open_listing(reader: ReleaseStore) -> ClassListing | StoreListing:
-    """The listings of the release served: from its index while the store is as built, else
-    (after a write) from the store."""
+def open_listing(
+    reader: ReleaseStore, rows: Callable[[sqlite3.Connection], bool] | None = None
+) -> ClassListing | StoreListing:
+    """The listings of the release served: from its index while the store is as built (with
+    the rows the build made when ``rows`` says they can be read), else (after a write) from the
+    store."""
     reader.store()  # opens the release ``current`` points to (and resets its writes)
     if reader.writes:
         return StoreListing(reader)
-    return ClassListing(index_path(reader))
+    return ClassListing(index_path(reader), rows)

@@ -4,14 +4,17 @@
 ``kg:Product``; ``sort`` one of ``label`` (default), ``-label``, ``links``, ``-links`` (how
 many things refer to each instance); ``page`` from 1, :data:`PAGE_SIZE` per page. The order
 and the counts come from the class listings that the build wrote into the release's index
-(:mod:`endpoint.class_listing`): a page is one SQLite query for its IRIs, then one SPARQL query
-for their names and descriptions (IRIs from our own index, checked by ``ox.NamedNode``). A
-release without the listings answers ``503``: run ``kennisgraaf build``.
+(:mod:`endpoint.class_listing`): a page is one SQLite query for its rows, which the build made as
+HTML (:mod:`endpoint.class_rows`; made here from the names and descriptions in the listing or,
+after a write, in the store, when it did not). A release without the listings answers ``503``:
+run ``kennisgraaf build``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from urllib.parse import quote_plus
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -20,9 +23,12 @@ from fastapi.responses import HTMLResponse, Response
 from ontology.namespaces import prefixes
 from ontology.text import sort_key
 
-from .class_listing import SORTS, NoListing, class_counts, open_listing, texts_of
+from . import class_rows
+from .class_listing import SORTS, ClassListing, NoListing, class_counts, open_listing, texts_of
+from .class_rows import row_html
+from .entity_view import Html
 from .entry_common import BadInput, Page, page_number, param, templates
-from .entry_labels import curie, short
+from .entry_labels import curie
 from .page_common import made
 from .ui_text import fill, texts
 
@@ -99,6 +105,21 @@ def _classes(request: Request) -> Response:
     return view.render("klassen.html", {"classes": rows})
 
 
+def class_urls(view: Page, class_iri: str) -> Callable[[str, int | None], str]:
+    """The addresses of the pages of ``class_iri``'s listing by sort and page number, as
+    ``view.url("/klasse", iri=..., sort=..., page=...)`` gives them (the default sort left
+    out); the class IRI is encoded once for the ten links of a page, not once per link."""
+    start = view.url("/klasse", iri=class_iri)
+    start, _, lang = start.partition("&lang=")
+    lang = f"&lang={lang}" if lang else ""
+
+    def url(sort: str, page: int | None) -> str:
+        by = "" if sort == "label" else "&sort=" + quote_plus(sort)
+        return f"{start}{by}{'' if page is None else f'&page={page}'}{lang}"
+
+    return url
+
+
 async def class_page(request: Request) -> Response:
     # a page of the build's listing (a few ms) on the event loop; after a write, from the store
     return await made(_class_page, request, small=not request.app.state.reader.writes)
@@ -123,8 +144,13 @@ def _class_page(request: Request) -> Response:
         return unchanged
     first = (page - 1) * PAGE_SIZE
     try:
-        with open_listing(view.reader) as listing:
+        with open_listing(view.reader, class_rows.usable) as listing:
             found = listing.page(class_iri, sort, view.lang, PAGE_SIZE, first)
+            if found.html is not None and isinstance(listing, ClassListing):
+                # the class's name and definition: once per thread and release (10% of a page)
+                names = listing.kept(
+                    ("texts", class_iri), lambda: texts_of(view.reader, [class_iri])
+                )
     except NoListing as e:
         return unavailable(view, e.message(view.lang), to_classes)
     total = found.total
@@ -135,15 +161,20 @@ def _class_page(request: Request) -> Response:
         last = view.url("/klasse", iri=class_iri, sort=sort, page=pages)
         message = fill(t["err_page_beyond"], page=page, n=total, pages=pages, size=PAGE_SIZE)
         return view.error(404, message, [(last, t["last"]), *to_classes])
-    shown = [iri for iri, _ in found.rows]
-    links = dict(found.rows)
-    listed = found.texts or {}  # the build's names of the rows; the store's for the rest
-    names = texts_of(view.reader, [i for i in (class_iri, *shown) if i not in listed])
-    names.update(listed)
+    if found.html is not None:  # the rows as the build made them
+        rows = [Html(h) for h in found.html]
+    else:
+        shown = [iri for iri, _ in found.rows]
+        listed = found.texts or {}  # the build's names of the rows; the store's for the rest
+        names = texts_of(view.reader, [i for i in (class_iri, *shown) if i not in listed])
+        names.update(listed)
+        rows = [row_html(s, names[s], n, view.lang, view.base) for s, n in found.rows]
     label = names[class_iri].label(class_iri, view.lang)
 
+    url = class_urls(view, class_iri)
+
     def page_url(n: int) -> str:
-        return view.url("/klasse", iri=class_iri, sort=None if sort == "label" else sort, page=n)
+        return url(sort, n)
 
     return view.render(
         "klasse.html",
@@ -154,25 +185,13 @@ def _class_page(request: Request) -> Response:
             "class_label": label,
             "definition": names[class_iri].description(view.lang),
             "total": total,
-            "rows": [
-                {
-                    "iri": s,
-                    "href": view.link(s),
-                    "label": names[s].label(s, view.lang),
-                    "description": short(names[s].description(view.lang)),
-                    "links": links.get(s, 0),
-                }
-                for s in shown
-            ],
+            "rows": Html("\n    ".join(rows)),
             "sort": sort,
-            "sorts": [
-                (s, view.url("/klasse", iri=class_iri, sort=None if s == "label" else s))
-                for s in SORTS
-            ],
+            "sorts": [(s, url(s, None)) for s in SORTS],
             "page_no": page,
             "pages": pages,
             "first": first + 1,
-            "last": first + len(shown),
+            "last": first + len(rows),
             "prev_url": page_url(page - 1) if page > 1 else None,
             "next_url": page_url(page + 1) if page < pages else None,
             "first_url": page_url(1),

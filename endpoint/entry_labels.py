@@ -39,6 +39,20 @@ LABEL_NODES = tuple(ox.NamedNode(p) for p in LABEL_PREDICATES)
 DESCRIPTION_NODES = tuple(ox.NamedNode(p) for p in DESCRIPTION_PREDICATES)
 SHORT = 220  # characters of a description shown in a list
 
+# What a page shows of each instance: its names and descriptions for each language and the
+# language of each; an index built before they were in it has only the first two (the page then
+# reads those from the store), as one built before their languages.
+TEXT_COLUMNS = (
+    "name_nl",
+    "name_en",
+    "desc_nl",
+    "desc_en",
+    "lang_name_nl",
+    "lang_name_en",
+    "lang_desc_nl",
+    "lang_desc_en",
+)
+
 
 def pick(by_lang: dict[str, str], lang: str) -> str | None:
     """The value in ``lang``, else in the other language, else without language, else the one
@@ -138,3 +152,20 @@ def _both(texts: Texts, kind: str) -> bool:
     """Whether ``texts`` has a label (a description) in every language of the pages."""
     found = texts.labels if kind == "label" else texts.descriptions
     return all(lang in found for lang in LANGS)
+
+
+def listed_texts(*row: str) -> Texts:
+    """What the build chose to show (``ingest.search_index.Listing.shown``: the columns of
+    :data:`TEXT_COLUMNS`) as :class:`Texts`: its ``label`` and ``description`` give the same,
+    and in the same language, as for the texts read from the store."""
+    name_nl, name_en, desc_nl, desc_en, *tags = row
+    labels: dict[str, str] = {}
+    descriptions: dict[str, str] = {}
+    for target, text, tag in (
+        (labels, name_nl, tags[0]),
+        (labels, name_en, tags[1]),
+        (descriptions, desc_nl, tags[2]),
+        (descriptions, desc_en, tags[3]),
+    ):  # an empty text too: as read from the store, it makes the page fall back to the IRI
+        target.setdefault(tag, text)
+    return Texts(labels=labels, descriptions=descriptions)

@@ -22,11 +22,11 @@ trusted as the store beside it, written by the build into the release's own fold
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import multiprocessing
 import os
 import pickle
 import sqlite3
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -40,6 +40,7 @@ from markupsafe import Markup
 from ontology import evidence_fields, namespaces, text
 
 from . import (
+    class_rows,
     entity_view,
     incoming_index,
     index_labels,
@@ -48,6 +49,7 @@ from . import (
     rdf_document,
     vocab_labels,
 )
+from .built_models import FILENAME, META, built_fingerprint, fingerprint
 from .entity_view import EntityView, Html, Page, Shown, Value, script_json
 from .index_labels import IndexLabels
 from .page_common import doc_of, link
@@ -63,7 +65,6 @@ from .search_index_reader import (
 from .store import ReleaseStore
 from .vocab_labels import VocabularyCache
 
-FILENAME = "pages.sqlite"
 LANGS = ("nl", "en")
 # the page's address (with the host the reader asked) stands in for this in its JSON-LD
 URL_STAND_IN = "urn:kennisgraaf:page-url"
@@ -84,22 +85,12 @@ _MAKERS = (
 )
 
 
-def _fingerprint() -> str:
-    h = hashlib.sha256(f"pickle {pickle.DEFAULT_PROTOCOL}\n".encode())
-    for module in _MAKERS:
-        path = getattr(module, "__file__", None)
-        h.update(Path(path).read_bytes() if path else module.__name__.encode())
-    h.update(Path(__file__).read_bytes())
-    return h.hexdigest()
-
-
-FINGERPRINT = _fingerprint()
+FINGERPRINT = fingerprint(*_MAKERS, sys.modules[__name__])
 
 # (a table with rowids: a model of a kilobyte or more is too large for a page of a table without)
 SCHEMA = """
 CREATE TABLE page (iri TEXT NOT NULL, lang TEXT NOT NULL, model BLOB NOT NULL,
                    PRIMARY KEY (iri, lang));
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -136,12 +127,18 @@ def write_models(
     out = sqlite3.connect(folder / FILENAME)
     made = 0
     try:
-        out.executescript(SCHEMA)
+        out.executescript(META + SCHEMA)
         for rows in _made(store, folder, meta, base, iris):
             out.executemany("INSERT INTO page VALUES (?, ?, ?)", rows)
             made += len(rows) // len(LANGS)
             progress(f"pagina's: {made} van {len(iris)}")
         out.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (FINGERPRINT,))
+        index = connect_readonly(folder / INDEX_FILENAME)
+        try:
+            listed = class_rows.write_rows(index, out, base)
+        finally:
+            index.close()
+        progress(f"rijen van klassenpagina's: {listed}")
         out.commit()
     finally:
         out.close()
@@ -253,17 +250,7 @@ def compiled(page: Page) -> Page:
 def attach(db: sqlite3.Connection) -> bool:
     """Attaches the page models beside the index ``db`` reads, when they were made by this code
     (the check of :func:`~endpoint.search_index_reader.index_as_built`, once per connection)."""
-    main = next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"), "")
-    path = Path(main).with_name(FILENAME) if main else None
-    if path is None or not path.is_file():
-        return False
-    try:
-        uri = path.absolute().as_uri() + "?mode=ro&immutable=1"
-        db.execute("ATTACH DATABASE ? AS models", (uri,))
-        found = db.execute("SELECT value FROM models.meta WHERE key = 'fingerprint'").fetchone()
-    except sqlite3.DatabaseError:  # not a file of models: the pages are made from the store
-        return False
-    return found is not None and found[0] == FINGERPRINT
+    return built_fingerprint(db, "fingerprint") == FINGERPRINT
 
 
 class PageModels:

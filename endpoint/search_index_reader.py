@@ -488,6 +488,25 @@ def has_tables(*names: str) -> Callable[[sqlite3.Connection], bool]:
     return check
 
 
+def attach_beside(db: sqlite3.Connection, filename: str, schema: str) -> bool:
+    """Attaches the file ``filename`` in the folder of the index ``db`` reads, read-only, as
+    ``schema`` (once: already attached is attached); whether it is. A missing file or one
+    SQLite cannot open is not attached; other errors go to the caller."""
+    names = {r[1]: r[2] for r in db.execute("PRAGMA database_list")}
+    if schema in names:
+        return True
+    main = names.get("main", "")
+    path = Path(main).with_name(filename) if main else None
+    if path is None or not path.is_file():
+        return False
+    try:
+        uri = path.absolute().as_uri() + "?mode=ro&immutable=1"
+        db.execute("ATTACH DATABASE ? AS " + schema, (uri,))
+    except sqlite3.DatabaseError:
+        return False
+    return True
+
+
 _FILE = ("index", None)  # the pin's memo: the index file as looked at, (OpenIndex or None,)
 
 

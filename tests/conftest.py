@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,49 @@ def copied_store(real_build: pipeline.Outcome, target: Path) -> Path:
     assert real_build.path is not None
     shutil.copytree(real_build.path.parent.parent, target, symlinks=True)
     return target
+
+
+def release_of(root: Path) -> Path:
+    """The folder of the release the store folder ``root`` serves."""
+    return (root / "current").resolve()
+
+
+@pytest.fixture(scope="module")
+def built_root(real_build: pipeline.Outcome) -> Path:
+    """The real build's store folder (with what the build made for the pages)."""
+    assert real_build.path is not None
+    return real_build.path.parent.parent
+
+
+@pytest.fixture(scope="module")
+def live_root(real_build: pipeline.Outcome, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the real build's store without the build's file of pages: every entity page
+    and class row made for its request."""
+    return without_page_models(copied_store(real_build, tmp_path_factory.mktemp("live") / "s"))
+
+
+@pytest.fixture
+def damaged_root(real_build: pipeline.Outcome, tmp_path: Path) -> Path:
+    """A copy of the real build's store folder that the test may damage."""
+    return copied_store(real_build, tmp_path / "store")
+
+
+def damage_models(root: Path, damage: str, change: Callable[[sqlite3.Connection], None]) -> None:
+    """Damages the build's file of pages in the current release of ``root``: ``"not a
+    database"`` overwrites it, ``"no file"`` removes it, any other ``damage`` is what ``change``
+    does to it."""
+    models = release_of(root) / page_models.FILENAME
+    if damage == "not a database":
+        models.write_bytes(b"this is not SQLite\n" * 100)
+    elif damage == "no file":
+        models.unlink()
+    else:
+        db = sqlite3.connect(models)
+        try:
+            change(db)
+            db.commit()
+        finally:
+            db.close()
 
 
 def recorded_handovers(monkeypatch: pytest.MonkeyPatch, *modules: Any) -> list[Any]:

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from endpoint import class_listing, topic_pages
 from endpoint.app import create_app
-from endpoint.class_listing import SORTS, ClassListing, ListedPage, StoreListing, _texts
+from endpoint.class_listing import SORTS, ClassListing, ListedPage, StoreListing
 from endpoint.class_pages import CLASSES
 from endpoint.entry_labels import (
     DESCRIPTION_NODES,
@@ -30,13 +30,16 @@ from endpoint.entry_labels import (
     LABEL_PREDICATES,
     Texts,
     fetch_texts,
+    listed_texts,
     short,
     values_block,
 )
+from endpoint.page_models import write_models
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
 from endpoint.ui_text import TEXT
 from ingest import pipeline, search_index
+from ingest.pipeline import PageMaker
 from ingest.settings import BuildSettings
 from ontology.namespaces import CANONICAL_BASE, STANDARD_PREFIXES, sparql_prologue
 from ontology.text import local_name, sort_key
@@ -530,7 +533,7 @@ def test_listing_texts_follow_the_stores_rules_on_hard_cases(tmp_path: Path) -> 
     from_store = fetch_texts(ReleaseStore(tmp_path), [ex + n for n in things])
     for name in things:
         iri = ex + name
-        built = _texts(*listing.shown(iri))
+        built = listed_texts(*listing.shown(iri))
         for lang in ("nl", "en"):
             assert built.label(iri, lang) == from_store[iri].label(iri, lang), (name, lang)
             want = short(from_store[iri].description(lang))
@@ -539,7 +542,7 @@ def test_listing_texts_follow_the_stores_rules_on_hard_cases(tmp_path: Path) -> 
             assert built.label(iri, lang).lang == from_store[iri].label(iri, lang).lang, name
             langs = [getattr(t.description(lang), "lang", None) for t in (built, from_store[iri])]
             assert langs[0] == langs[1], (name, lang)
-    assert _texts(*listing.shown(ex + "others")).label(ex + "others", "nl").lang == "de"
+    assert listed_texts(*listing.shown(ex + "others")).label(ex + "others", "nl").lang == "de"
 
 
 def test_class_pages_and_counts_show_writes_at_once(mini_store: Path) -> None:
@@ -1017,7 +1020,10 @@ def test_a_kind_on_a_topic_page_may_be_a_prefixed_name(client: TestClient) -> No
     assert str(main(full.text)) == str(main(short.text))
 
 
-def test_script_in_a_label_is_shown_as_text(mini_data: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("pages", [write_models, None], ids=["rows by the build", "rows per page"])
+def test_script_in_a_label_is_shown_as_text(
+    mini_data: Path, tmp_path: Path, pages: PageMaker | None
+) -> None:
     hubs = mini_data / "hubs.yaml"
     hubs.write_text(
         hubs.read_text(encoding="utf-8").replace(
@@ -1026,7 +1032,7 @@ def test_script_in_a_label_is_shown_as_text(mini_data: Path, tmp_path: Path) -> 
         encoding="utf-8",
     )
     store = tmp_path / "store"
-    pipeline.build(BuildSettings(data=mini_data, store=store))
+    pipeline.build(BuildSettings(data=mini_data, store=store), pages=pages)
     app = create_app(ServeSettings(store=store, query_workers=0))
     with TestClient(app) as c:
         for url in ("/klasse?iri=kg:Hub", "/thema/xr"):

@@ -9,7 +9,6 @@ import json
 import pickle
 import sqlite3
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,11 @@ from endpoint.store import ReleaseStore
 from ingest import pipeline
 from ingest.settings import BuildSettings
 from tests.conftest import (
-    copied_store,
+    damage_models,
     recorded_handovers,
+    release_of,
     rendering_client,
     run_cli,
-    without_page_models,
 )
 from tests.sparql_support import TOKEN, update
 from tests.test_metrics import scrape
@@ -38,10 +37,6 @@ from tests.test_metrics import scrape
 BASE = "https://kennisgraaf.nl/"
 HUB = BASE + "id/hub/pilothub-xr"
 HTML = {"accept": "text/html"}
-
-
-def release_of(root: Path) -> Path:
-    return (root / "current").resolve()
 
 
 def made_by_build(root: Path) -> dict[str, set[str]]:
@@ -58,18 +53,6 @@ def made_by_build(root: Path) -> dict[str, set[str]]:
 
 def doc_path(iri: str) -> str:
     return doc_of("/" + iri[len(BASE) :])
-
-
-@pytest.fixture(scope="module")
-def built_root(real_build: pipeline.Outcome) -> Path:
-    assert real_build.path is not None
-    return real_build.path.parent.parent
-
-
-@pytest.fixture(scope="module")
-def live_root(real_build: pipeline.Outcome, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same release without the build's pages: every page made from the store."""
-    return without_page_models(copied_store(real_build, tmp_path_factory.mktemp("live") / "s"))
 
 
 @pytest.fixture
@@ -104,7 +87,8 @@ def test_the_build_makes_the_page_of_every_thing_with_a_kind_in_both_languages(
     assert set(made) == typed
     assert all(langs == {"nl", "en"} for langs in made.values())
     db = sqlite3.connect(release_of(built_root) / page_models.FILENAME)
-    assert db.execute("SELECT value FROM meta").fetchall() == [(page_models.FINGERPRINT,)]
+    fingerprint = "SELECT value FROM meta WHERE key = 'fingerprint'"
+    assert db.execute(fingerprint).fetchall() == [(page_models.FINGERPRINT,)]
     db.close()
 
 
@@ -182,24 +166,13 @@ def test_after_a_write_the_page_is_made_from_the_store(mini_store: Path) -> None
         assert page.find("h1").get_text(" ", strip=True).startswith("Pilothub na de schrijfactie")
 
 
-@pytest.fixture
-def damaged_root(real_build: pipeline.Outcome, tmp_path: Path) -> Iterator[Path]:
-    yield copied_store(real_build, tmp_path / "store")
-
-
 @pytest.mark.parametrize(
     "damage", ["other code", "not a database", "a bad model", "a truncated model", "no file"]
 )
 def test_pages_the_build_made_that_cannot_be_used_are_made_from_the_store(
     damaged_root: Path, live_root: Path, store_reads: list[str], damage: str
 ) -> None:
-    models = release_of(damaged_root) / page_models.FILENAME
-    if damage == "not a database":
-        models.write_bytes(b"this is not SQLite\n" * 100)
-    elif damage == "no file":
-        models.unlink()
-    else:
-        db = sqlite3.connect(models)
+    def change(db: sqlite3.Connection) -> None:
         if damage == "other code":
             db.execute("UPDATE meta SET value = 'made by another version'")
         elif damage == "a bad model":
@@ -212,8 +185,8 @@ def test_pages_the_build_made_that_cannot_be_used_are_made_from_the_store(
                 db.execute(
                     "UPDATE page SET model = ? WHERE iri = ? AND lang = ?", (half, HUB, lang)
                 )
-        db.commit()
-        db.close()
+
+    damage_models(damaged_root, damage, change)
     with rendering_client(damaged_root) as c, rendering_client(live_root) as live:
         for lang in ("nl", "en"):
             headers = {**HTML, "accept-language": lang}
