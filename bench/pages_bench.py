@@ -85,7 +85,7 @@ from bench.endpoint_bench import (
     start,
 )
 from bench.process_memory import memory_table
-from endpoint import class_rows, page_models
+from endpoint import class_rows, page_models, search_heads
 from endpoint.class_listing import SHOWN
 from endpoint.entity_view import PAGE_SIZE
 from endpoint.index_labels import IRI_INDEX
@@ -170,17 +170,19 @@ def _index_is_current(release: Path) -> bool:
 
 
 def _pages_are_current(store: Path) -> bool:
-    """Whether the release being served has the entity pages and class rows this version's
-    build makes (``endpoint/page_models.py``, ``endpoint/class_rows.py``; without them every
-    page would be made from the store)."""
+    """Whether the release being served has the entity pages, class rows and ranked frequent
+    words this version's build makes (``endpoint/page_models.py``, ``endpoint/class_rows.py``,
+    ``endpoint/search_heads.py``; without them every page would be made per request)."""
     models = (store / "current").resolve() / page_models.FILENAME
     try:
         with sqlite3.connect(f"{models.as_uri()}?mode=ro", uri=True) as db:
             found = dict(db.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.Error:
         return False
-    return found.get("fingerprint") == page_models.FINGERPRINT and (
-        found.get(class_rows.META_KEY) == class_rows.FINGERPRINT
+    return (
+        found.get("fingerprint") == page_models.FINGERPRINT
+        and found.get(class_rows.META_KEY) == class_rows.FINGERPRINT
+        and found.get(search_heads.META_KEY) == search_heads.FINGERPRINT
     )
 
 

@@ -34,6 +34,7 @@ from .search_index_reader import (
     checked_once,
     forget_index,
     index_path,
+    kept,
     read_as_built,
     reused_index,
     rows_by_iri,
@@ -179,13 +180,9 @@ class ClassListing:
         self.close()
 
     def kept(self, key: object, make: Callable[[], T]) -> T:
-        """What ``make`` gives, made once per thread and index file (for what describes the
-        release as built, as the listings do)."""
-        kept = self._opened.checked.setdefault("kept", {})
-        if key not in kept:
-            kept[key] = make()
-        found: T = kept[key]
-        return found
+        """:func:`~endpoint.search_index_reader.kept` for this index (the listings describe the
+        release as built)."""
+        return kept(self._opened, key, make)
 
     def _rows(self, key: tuple[str, str], cid: int, limit: int, offset: int) -> list[str]:
         """The page's rows as the build made them; none when it did not make one of them, and

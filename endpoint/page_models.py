@@ -47,6 +47,7 @@ from . import (
     literal_format,
     page_common,
     rdf_document,
+    search_heads,
     vocab_labels,
 )
 from .built_models import FILENAME, META, built_fingerprint, fingerprint
@@ -136,9 +137,11 @@ def write_models(
         index = connect_readonly(folder / INDEX_FILENAME)
         try:
             listed = class_rows.write_rows(index, out, base)
+            progress(f"rijen van klassenpagina's: {listed}")
+            ranked = search_heads.write_heads(index, out)
+            progress(f"veelgezochte woorden: {ranked}")
         finally:
             index.close()
-        progress(f"rijen van klassenpagina's: {listed}")
         out.commit()
     finally:
         out.close()

@@ -10,18 +10,20 @@ to a thread past it (``search_route``).
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from .negotiation import parse_accept, quality
 from .page_cache import PageCache
 from .page_common import cache_headers, etag_for, href, not_modified, reader_lang
+from .search_heads import read_heads
 from .search_index_reader import (
     Hit,
     Kind,
@@ -193,6 +195,34 @@ def _kind_names(kinds: list[Kind], lang: str) -> dict[int, str]:
     }
 
 
+@dataclass
+class KindMenu:
+    """The kind filter of the search form in one language, by name; the same for every search
+    of a release (kept per thread and index: about 60 escaped values a page)."""
+
+    names: dict[int, str]  # kind id -> its name in the menu and the facets
+    kinds: list[tuple[str, str]]  # (key, name), in the menu's order
+    made: dict[str | None, Markup] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, index: SearchIndex, lang: str) -> KindMenu:
+        kinds = sorted(index.kinds().values(), key=lambda k: k.label(lang).casefold())
+        names = _kind_names(kinds, lang)
+        return cls(names, [(k.key, names[k.id]) for k in kinds])
+
+    def options(self, selected: str | None) -> Markup:
+        """The ``<option>`` of every kind, ``selected`` (a key) marked."""
+        made = self.made.get(selected)
+        if made is None:
+            made = self.made[selected] = Markup("\n    ").join(
+                Markup('<option value="{}"{}>{}</option>').format(
+                    key, Markup(" selected") if key == selected else "", name
+                )
+                for key, name in self.kinds
+            )
+        return made
+
+
 def _hit_json(hit: Hit, lang: str, base: str) -> dict[str, Any]:
     return {
         "iri": hit.iri,
@@ -296,7 +326,7 @@ def search_router(
             if cached is not None:
                 return cached
             try:
-                index = open_index(reader)
+                index = open_index(reader, read_heads)
             except NoIndex as e:
                 raise BadRequest(
                     503,
@@ -323,9 +353,7 @@ def search_router(
                         if q
                         else Results(0, [], [])
                     )
-                    all_kinds = sorted(
-                        index.kinds().values(), key=lambda k: k.label(lang).casefold()
-                    )
+                    menu = index.kept(("kind menu", lang), lambda: KindMenu.of(index, lang))
             except sqlite3.Error as e:  # damaged or unreadable: the next request opens it again
                 index.forget()
                 raise BadRequest(
@@ -362,7 +390,7 @@ def search_router(
             return answer
         lang_param = params.get("lang") if params.get("lang") in TEXT else None
         pages = max(1, -(-results.total // PAGE_SIZE))
-        names = _kind_names(all_kinds, lang)
+        names = menu.names
         page_view = render(
             request,
             lang,
@@ -370,7 +398,7 @@ def search_router(
             {
                 "lang_param": lang_param,
                 "kind": kind,
-                "kinds": [(k.key, names[k.id]) for k in all_kinds],
+                "kinds": menu.options(kind.key if kind else None),
                 "total": results.total,
                 "searched": bool(q),
                 "no_words": bool(q) and not query.terms,

@@ -181,8 +181,8 @@ class Results:
 
 RANKED = """
 WITH m AS (SELECT rowid AS id, bm25(fts, 10.0, 5.0, 1.0) AS bm FROM fts WHERE fts MATCH :all)
-SELECT e.iri, e.label_nl, e.label_en, e.label_any, e.aliases, e.desc_nl, e.desc_en, e.desc_any,
-  e.kinds, m.bm, e.label_any_lang, e.desc_any_lang,
+SELECT e.id, e.iri, e.label_nl, e.label_en, e.label_any, e.aliases, e.desc_nl, e.desc_en,
+  e.desc_any, e.kinds, e.label_any_lang, e.desc_any_lang, m.bm,
   CASE
     WHEN e.id IN (SELECT entry FROM exact WHERE norm IN (:x1, :x2, :x3)) THEN 4
     WHEN e.id IN (SELECT entry FROM exact WHERE (norm >= :x1 AND norm < :x1e)
@@ -249,8 +249,10 @@ def step_budget(db: sqlite3.Connection, steps: int | None) -> Iterator[None]:
 class SearchIndex:
     """One release's index for one request, on the thread's connection (:func:`reused_index`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, heads: Heads | None = None) -> None:
+        """``heads``: the results of frequent words that the build ranked, if it did."""
         self.path = path
+        self.heads = heads
         try:
             opened = reused_index(path)
         except OSError:
@@ -286,6 +288,10 @@ class SearchIndex:
             kinds = self._opened.checked["kinds"] = {r[0]: Kind(*r) for r in rows}
         return kinds
 
+    def kept(self, key: object, make: Callable[[], T]) -> T:
+        """:func:`kept` for this index."""
+        return kept(self._opened, key, make)
+
     def kind(self, name: str) -> Kind:
         """The kind named by its key (``kg:Hub``) or its IRI; raises :class:`UnknownKind`."""
         for k in self.kinds().values():
@@ -297,42 +303,74 @@ class SearchIndex:
         if not query.terms:
             return Results(0, [], [])
         kinds = self.kinds()
-        x = (query.exact + [query.exact[0]] * 3)[:3]
-        params: dict[str, object] = {
-            "all": query.match_all,
-            "label": query.match_label,
-            "alias": query.match_alias,
-            "kind": kind.id if kind else None,
-            "limit": limit,
-            "offset": offset,
-        }
-        for i, form in enumerate(x, start=1):
-            params[f"x{i}"] = form
-            params[f"x{i}e"] = form + _TOP
-        total = self.db.execute(TOTAL, params).fetchone()[0]
-        hits = []
-        if offset < total:
-            for row in self.db.execute(RANKED, params):
-                iri, nl, en, any_, aliases, dnl, den, dany, kids, bm, any_lang, dany_lang, tier = (
-                    row
-                )
-                hits.append(
-                    Hit(
-                        iri=iri,
-                        labels=index_names(nl, en, any_, any_lang),
-                        aliases=[a for a in aliases.split("\x1f") if a],
-                        descriptions=index_names(dnl, den, dany, dany_lang),
-                        kinds=[kinds[int(k)] for k in kids.split() if int(k) in kinds],
-                        score=round(tier + (-bm) / (1.0 - bm), 4) if bm <= 0 else float(tier),
-                        rank=tier,
-                    )
-                )
-        facets = [
-            (kinds[kid], n)
-            for kid, n in self.db.execute(FACETS, {"all": query.match_all})
-            if kid in kinds
-        ]
-        return Results(total, hits, facets)
+        if kind is None and self.heads is not None:  # a frequent word: ranked by the build
+            found = self.heads(self._opened, query, kinds, limit, offset)
+            if found is not None:
+                return found
+        return ranked(self.db, kinds, query, kind, limit, offset)
+
+
+# Results the build ranked (endpoint/search_heads.py), None when it did not rank these.
+Heads = Callable[["OpenIndex", "Query", dict[int, "Kind"], int, int], "Results | None"]
+
+
+# (a function of the connection: the build ranks the most frequent words with it too)
+def ranked(
+    db: sqlite3.Connection,
+    kinds: dict[int, Kind],
+    query: Query,
+    kind: Kind | None,
+    limit: int,
+    offset: int,
+) -> Results:
+    """The results ``offset`` .. ``offset + limit`` of ``query`` (of ``kind``) in ``db``."""
+    total, rows, facets = ranked_rows(db, query, kind, limit, offset)
+    hits = [hit_of(row[1:-2], kinds, row[-2], row[-1]) for row in rows]
+    return Results(total, hits, [(kinds[kid], n) for kid, n in facets if kid in kinds])
+
+
+def ranked_rows(
+    db: sqlite3.Connection, query: Query, kind: Kind | None, limit: int, offset: int
+) -> tuple[int, list[Any], list[tuple[int, int]]]:
+    """What :func:`ranked` reads: the total, the rows of :data:`RANKED` (entry id, the
+    :data:`HIT_COLUMNS`, BM25, rank) and the number per kind id."""
+    x = (query.exact + [query.exact[0]] * 3)[:3]
+    params: dict[str, object] = {
+        "all": query.match_all,
+        "label": query.match_label,
+        "alias": query.match_alias,
+        "kind": kind.id if kind else None,
+        "limit": limit,
+        "offset": offset,
+    }
+    for i, form in enumerate(x, start=1):
+        params[f"x{i}"] = form
+        params[f"x{i}e"] = form + _TOP
+    total = int(db.execute(TOTAL, params).fetchone()[0])
+    rows = db.execute(RANKED, params).fetchall() if offset < total else []
+    facets = [(int(k), int(n)) for k, n in db.execute(FACETS, {"all": query.match_all})]
+    return total, rows, facets
+
+
+# What a hit shows of its entry, in the order hit_of takes it.
+HIT_COLUMNS = (
+    "e.iri, e.label_nl, e.label_en, e.label_any, e.aliases, e.desc_nl, e.desc_en, e.desc_any, "
+    "e.kinds, e.label_any_lang, e.desc_any_lang"
+)
+
+
+def hit_of(row: tuple[Any, ...], kinds: dict[int, Kind], bm: float, tier: int) -> Hit:
+    """The hit of an ``entry`` row (:data:`HIT_COLUMNS`) with its BM25 and rank."""
+    iri, nl, en, any_, aliases, dnl, den, dany, kids, any_lang, dany_lang = row
+    return Hit(
+        iri=iri,
+        labels=index_names(nl, en, any_, any_lang),
+        aliases=[a for a in aliases.split("\x1f") if a],
+        descriptions=index_names(dnl, den, dany, dany_lang),
+        kinds=[kinds[int(k)] for k in kids.split() if int(k) in kinds],
+        score=round(tier + (-bm) / (1.0 - bm), 4) if bm <= 0 else float(tier),
+        rank=tier,
+    )
 
 
 def _check_search(db: sqlite3.Connection) -> bool:
@@ -420,6 +458,16 @@ def checked_once(opened: OpenIndex, name: str, check: Callable[[sqlite3.Connecti
             raise
     answer: T = opened.checked[name]
     return answer
+
+
+def kept(opened: OpenIndex, key: object, make: Callable[[], T]) -> T:
+    """What ``make`` gives, made once per thread and index file: for what describes the release
+    as built (a page's fixed parts), not for anything a write to the live store changes."""
+    memo: dict[object, Any] = opened.checked.setdefault("kept", {})
+    if key not in memo:
+        memo[key] = make()
+    found: T = memo[key]
+    return found
 
 
 def forget_index(opened: OpenIndex) -> None:
@@ -545,5 +593,5 @@ def index_as_built(
     return answer
 
 
-def open_index(reader: ReleaseStore) -> SearchIndex:
-    return SearchIndex(index_path(reader))
+def open_index(reader: ReleaseStore, heads: Heads | None = None) -> SearchIndex:
+    return SearchIndex(index_path(reader), heads)
