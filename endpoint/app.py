@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import examples_routes, problems, unmatched
@@ -61,6 +62,27 @@ class KennisgraafApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+def include_hot(app: FastAPI, *routers: APIRouter, then: Callable[[], None]) -> None:
+    """Includes ``routers``, their plain Starlette routes (the pages people browse most:
+    documents, class pages, search) first and as routes of the app itself: FastAPI tries an
+    included router's routes through a layer of its own (``_IncludedRouter``), 5-10 us a router
+    passed, about 50 us of a 0.7 ms class page or search. Then ``then`` (what comes next in the
+    order of routes), then the routers' other routes. The routers are left as they are
+    (``create_app`` may be called again)."""
+    rests = []
+    for router in routers:
+        rest = APIRouter()
+        for route in router.routes:
+            if type(route) is Route:  # not an APIRoute, a Mount or a websocket route
+                app.router.routes.append(route)
+            else:
+                rest.routes.append(route)
+        rests.append(rest)
+    then()
+    for rest in rests:
+        app.include_router(rest)
+
+
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
     settings = settings or ServeSettings()
     reader = ReleaseStore(settings.store, writable=writes_enabled(settings))
@@ -106,10 +128,15 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     # tries each route in turn (3-5 us a route), and no two of these share a path, so the order
     # changes only the cost.
     models = PageModels(reader)  # the entity pages the build made
-    app.include_router(dereference_router(settings, reader, templates, pages, labels, models))
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.include_router(class_pages_router)
-    app.include_router(search_router(settings, reader, templates, pages))
+    include_hot(
+        app,
+        dereference_router(settings, reader, templates, pages, labels, models),
+        class_pages_router,
+        search_router(settings, reader, templates, pages),
+        then=lambda: app.mount(
+            "/static", StaticFiles(directory=str(HERE / "static")), name="static"
+        ),
+    )
     app.include_router(topic_pages_router)
     app.include_router(home_router)
     app.include_router(sitemap_router)

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
+from starlette.routing import Route
 
 from endpoint import class_listing, topic_pages
 from endpoint.app import create_app
@@ -1047,3 +1048,16 @@ def test_script_in_a_label_is_shown_as_text(
 
 def test_ui_text_has_the_same_words_in_both_languages() -> None:
     assert TEXT["nl"].keys() == TEXT["en"].keys()
+
+
+def test_documents_class_pages_and_search_are_the_first_routes_tried(tmp_path: Path) -> None:
+    """They are the app's own routes, before any included router (FastAPI passes a request
+    through each router it tries); a second app has them too (the routers stay as they were)."""
+    for _ in range(2):
+        app = create_app(ServeSettings(store=tmp_path, query_workers=0))
+        routes = app.router.routes
+        hot = ["/doc/{rest:path}", "/klasse", "/search"]
+        at = [i for i, r in enumerate(routes) if getattr(r, "path", None) in hot]
+        assert [routes[i].path for i in at] == hot  # type: ignore[attr-defined]
+        assert all(type(r).__name__ != "_IncludedRouter" for r in routes[: at[-1]])
+        assert all(isinstance(routes[i], Route) for i in at)
