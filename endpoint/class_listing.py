@@ -17,6 +17,7 @@ names are read for each page), which only a server that takes writes pays.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from .search_index_reader import (
 )
 from .store import ReleaseStore
 
+log = logging.getLogger("kennisgraaf.pages")
 T = TypeVar("T")
 SORTS = ("label", "-label", "links", "-links")
 
@@ -137,7 +139,7 @@ class NoListing(RuntimeError):
 @dataclass(frozen=True)
 class ListedPage:
     total: int  # instances of the class; 0 when the graph has none
-    rows: list[tuple[str, int]]  # (IRI, incoming links) of the page, in order (or html:)
+    rows: list[tuple[str, int]]  # (IRI, incoming links) of the page, in order; [] with html
     # the names and descriptions of the rows, when the listing holds them (else: fetch_texts)
     texts: dict[str, Texts] | None = None
     # the rows' HTML as the build made it (endpoint/class_rows.py), when it made every one
@@ -190,8 +192,15 @@ class ClassListing:
         makes them."""
         try:
             made = self.db.execute(ROWS_QUERIES[key], (cid, limit, offset, key[1])).fetchall()
-        except sqlite3.Error:
+        except sqlite3.Error as e:
             self._opened.checked["class_rows"] = self.rows = False
+            log.warning(
+                "the class rows the build made for %s cannot be read (%s); this thread makes "
+                "them per page until the next release (run 'kennisgraaf build' to make them "
+                "again)",
+                self._opened.key[0],
+                e,
+            )
             return []
         return [str(r[0]) for r in made] if all(r[0] is not None for r in made) else []
 

@@ -123,7 +123,9 @@ def write_models(
 
     From :data:`PARALLEL_FROM` things on, worker processes make them (one per core, at most
     :data:`MAX_WORKERS`), each over the release opened read-only, a chunk of things at a time;
-    this process writes what they made."""
+    this process writes what they made. The same file then gets the rows of the class pages
+    (:mod:`endpoint.class_rows`) and the ranked frequent words of the search
+    (:mod:`endpoint.search_heads`), each under a fingerprint of its own."""
     iris = _things(folder, base)
     out = sqlite3.connect(folder / FILENAME)
     made = 0

@@ -18,6 +18,7 @@ them or by other code (:data:`FINGERPRINT`) are ranked per request, as before.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import sys
 
@@ -36,6 +37,7 @@ from .search_index_reader import (
     ranked_rows,
 )
 
+log = logging.getLogger("kennisgraaf.search")
 HEAD_DOCS = 1000  # a word form in this many entries or more is ranked by the build
 HEAD_HITS = 100  # the results kept of each: its first five pages
 TABLE = "search_head"
@@ -108,7 +110,15 @@ def read_heads(
         sql = ENTRIES.format(",".join("?" * len(ids)))
         rows = {row[-1]: row[:-1] for row in opened.db.execute(sql, ids)}
         shown = [hit_of(rows[int(i)], kinds, float(bm), int(tier)) for i, bm, tier in page]
-    except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError):
+    except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError) as e:
         opened.checked["search_heads"] = False  # damaged: ranked per request from now on
+        log.warning(
+            "the frequent words the build ranked beside %s cannot be read (%s: %s); this "
+            "thread ranks every search until the next release (run 'kennisgraaf build' to "
+            "rank them again)",
+            opened.key[0],
+            type(e).__name__,
+            e,
+        )
         return None
     return Results(total, shown, [(kinds[int(k)], int(n)) for k, n in facets if int(k) in kinds])

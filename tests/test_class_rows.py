@@ -112,7 +112,7 @@ def test_a_class_page_shows_the_rows_the_build_made(damaged_root: Path) -> None:
     "damage", ["other code", "a missing row", "no table", "not a database", "no file"]
 )
 def test_rows_the_build_made_that_cannot_be_used_are_made_for_the_page(
-    damaged_root: Path, live_root: Path, damage: str
+    damaged_root: Path, live_root: Path, damage: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     members = listed(damaged_root)[1]
     marker = mark_row(damaged_root, members[HUB], "nl")  # shown if the damaged rows were used
@@ -134,6 +134,9 @@ def test_rows_the_build_made_that_cannot_be_used_are_made_for_the_page(
             assert r.status_code == 200
             assert marker not in r.text
             assert r.text == live.get("/klasse?iri=kg:Hub", headers=headers).text
+        # a file that says it holds rows it cannot give is a defect to tell the operator of
+        told = "class rows the build made" in caplog.text
+        assert told == (damage == "no table"), caplog.text
         if damage == "other code":  # the entity pages have their own fingerprint: still used
             c.get("/doc/hub/pilothub-xr", headers=HTML)
             assert made_counts(c) == {"build": 1, "store": 0}

@@ -142,7 +142,7 @@ def test_a_frequent_word_is_answered_from_what_the_build_ranked(damaged_heads: P
     "damage", ["other code", "an entry that is not there", "not JSON", "no table", "no file"]
 )
 def test_ranked_words_that_cannot_be_used_are_ranked_per_request(
-    damaged_heads: Path, live_root: Path, damage: str
+    damaged_heads: Path, live_root: Path, damage: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     word, _total = most_frequent(damaged_heads)
 
@@ -170,6 +170,9 @@ def test_ranked_words_that_cannot_be_used_are_ranked_per_request(
                 b = live.get("/search", params={"q": word}, headers=headers)
                 assert a.status_code == 200
                 assert a.text == b.text
+    # a file that says it holds ranked words it cannot give is a defect to tell the operator of
+    told = caplog.text.count("frequent words the build ranked")
+    assert told == (damage in ("an entry that is not there", "not JSON", "no table")), caplog.text
 
 
 def test_searches_of_nothing_and_of_stopwords_are_answered_as_per_request(
