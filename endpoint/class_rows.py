@@ -22,9 +22,9 @@ from ontology import iris, namespaces, text
 
 from . import entry_labels, page_common, vocab_labels
 from .built_models import built_fingerprint, fingerprint
-from .entity_view import Html
+from .entity_view import Html, Shown
 from .entry_labels import TEXT_COLUMNS, Texts, listed_texts, short
-from .page_common import LANGS, href, lang_attr
+from .page_common import LANGS, href, lang_attr, link
 
 TABLE = "class_row"
 SCHEMA = f"""
@@ -49,10 +49,10 @@ def row_html(iri: str, texts: Texts, links: int, lang: str, base: str) -> Html:
     its description, its number of incoming links; every part escaped, a text in another
     language marked (``lang``)."""
     label = texts.label(iri, lang)
+    name = link(Shown(label, href(iri, base), label.lang, "link"))
     description = short(texts.description(lang))
     return Html(
-        f'<tr><th scope="row"><a href="{escape(href(iri, base))}"{lang_attr(label)}>'
-        f"{escape(label)}</a></th><td{lang_attr(description)}>{escape(description)}</td>"
+        f'<tr><th scope="row">{name}</th><td{lang_attr(description)}>{escape(description)}</td>'
         f"<td>{int(links)}</td></tr>"
     )
 
