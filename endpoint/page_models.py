@@ -22,6 +22,7 @@ trusted as the store beside it, written by the build into the release's own fold
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import pickle
@@ -57,6 +58,7 @@ from .page_common import doc_of, link
 from .rdf_document import Describer
 from .search_index_reader import FILENAME as INDEX_FILENAME
 from .search_index_reader import (
+    OpenIndex,
     connect_readonly,
     forget_index,
     index_as_built,
@@ -66,6 +68,7 @@ from .search_index_reader import (
 from .store import ReleaseStore
 from .vocab_labels import VocabularyCache
 
+log = logging.getLogger("kennisgraaf.pages")
 LANGS = ("nl", "en")
 # the page's address (with the host the reader asked) stands in for this in its JSON-LD
 URL_STAND_IN = "urn:kennisgraaf:page-url"
@@ -267,6 +270,22 @@ class PageModels:
         self.from_build = 0
         self.from_store = 0
 
+    @staticmethod
+    def _damaged(opened: OpenIndex | None, iri: str, lang: str, why: str) -> None:
+        """Logs a damaged row once per thread and release (the page is made from the store)."""
+        told: set[tuple[str, str]] = (
+            opened.checked.setdefault("damaged pages", set()) if opened else set()
+        )
+        if (iri, lang) not in told:
+            told.add((iri, lang))
+            log.warning(
+                "the page of %s (%s) that the build made cannot be read (%s); it is made from "
+                "the store until the next release (run 'kennisgraaf build' to make it again)",
+                iri,
+                lang,
+                why,
+            )
+
     def get(self, iri: str, lang: str, page_url: str) -> Page | None:
         """The page of ``iri`` in ``lang`` at ``page_url`` (its address without the query), or
         ``None`` when the build did not make it (then make it from the store)."""
@@ -287,9 +306,11 @@ class PageModels:
             KeyError,
             TypeError,
             ValueError,
-        ):
+        ) as e:
+            self._damaged(opened, iri, lang, f"{type(e).__name__}: {e}")
             return None
         if not isinstance(page, Page):
+            self._damaged(opened, iri, lang, f"a {type(page).__name__}, not a page")
             return None
         # on the text (Markup.replace would escape the address's quotes)
         ld = str(page.jsonld).replace(_STAND_IN_JSON, str(script_json(page_url)), 1)

@@ -170,7 +170,11 @@ def test_after_a_write_the_page_is_made_from_the_store(mini_store: Path) -> None
     "damage", ["other code", "not a database", "a bad model", "a truncated model", "no file"]
 )
 def test_pages_the_build_made_that_cannot_be_used_are_made_from_the_store(
-    damaged_root: Path, live_root: Path, store_reads: list[str], damage: str
+    damaged_root: Path,
+    live_root: Path,
+    store_reads: list[str],
+    damage: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def change(db: sqlite3.Connection) -> None:
         if damage == "other code":
@@ -196,6 +200,9 @@ def test_pages_the_build_made_that_cannot_be_used_are_made_from_the_store(
             assert store_reads != []  # made from the store
             assert r.text == live.get(doc_path(HUB), headers=headers).text
         assert made_counts(c) == {"build": 0, "store": 2}
+        c.get(doc_path(HUB), headers=HTML)  # a damaged row is told of once
+    told = caplog.text.count("that the build made cannot be read")
+    assert told == (2 if damage in ("a bad model", "a truncated model") else 0), caplog.text
 
 
 def made_counts(c: TestClient) -> dict[str, int]:
