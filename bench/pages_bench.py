@@ -89,6 +89,7 @@ from endpoint import class_rows, page_models, search_heads
 from endpoint.class_listing import SHOWN
 from endpoint.entity_view import PAGE_SIZE
 from endpoint.index_labels import IRI_INDEX
+from endpoint.search_index_reader import FORMAT
 from ontology.iris import TOPIC_SCHEMES, scheme_iri
 from ontology.namespaces import CANONICAL_BASE
 
@@ -154,6 +155,7 @@ def _index_is_current(release: Path) -> bool:
                 "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (IRI_INDEX,)
             ).fetchone()
             columns = {r[1] for r in db.execute("PRAGMA table_info(member)")}
+            version = db.execute("PRAGMA user_version").fetchone()[0]
             listed = db.execute(
                 "SELECT count(*) FROM sqlite_master WHERE name IN (?, ?, ?, ?, ?)",
                 (
@@ -166,7 +168,7 @@ def _index_is_current(release: Path) -> bool:
             ).fetchone()[0]
     except sqlite3.Error:
         return False
-    return found is not None and set(SHOWN) <= columns and listed == 5
+    return found is not None and set(SHOWN) <= columns and listed == 5 and version == FORMAT
 
 
 def _pages_are_current(store: Path) -> bool:

@@ -37,9 +37,10 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -329,6 +330,9 @@ CREATE TABLE member (
 CREATE TABLE listing (
     class INTEGER NOT NULL, member INTEGER NOT NULL,
     rank_nl INTEGER NOT NULL, rank_en INTEGER NOT NULL, links INTEGER NOT NULL,
+    pos_label_nl INTEGER NOT NULL, pos_label_en INTEGER NOT NULL,
+    pos_links_nl INTEGER NOT NULL, pos_links_en INTEGER NOT NULL,
+    pos_most_nl INTEGER NOT NULL, pos_most_en INTEGER NOT NULL,
     PRIMARY KEY (class, member)) WITHOUT ROWID;
 """
 
@@ -336,12 +340,12 @@ CREATE TABLE listing (
 # names and descriptions of given things, for the topic pages (endpoint/class_listing.texts_of).
 LISTING_INDEXES = """
 CREATE UNIQUE INDEX member_iri ON member (iri);
-CREATE INDEX listing_nl ON listing (class, rank_nl);
-CREATE INDEX listing_en ON listing (class, rank_en);
-CREATE INDEX listing_links_nl ON listing (class, links, rank_nl);
-CREATE INDEX listing_links_en ON listing (class, links, rank_en);
-CREATE INDEX listing_most_nl ON listing (class, links DESC, rank_nl);
-CREATE INDEX listing_most_en ON listing (class, links DESC, rank_en);
+CREATE INDEX listing_nl ON listing (class, pos_label_nl);
+CREATE INDEX listing_en ON listing (class, pos_label_en);
+CREATE INDEX listing_links_nl ON listing (class, pos_links_nl);
+CREATE INDEX listing_links_en ON listing (class, pos_links_en);
+CREATE INDEX listing_most_nl ON listing (class, pos_most_nl);
+CREATE INDEX listing_most_en ON listing (class, pos_most_en);
 """
 
 
@@ -381,13 +385,30 @@ def write_listing(db: sqlite3.Connection, listing: Listing, links: dict[str, int
     rows = 0
     for c, iri in enumerate(classes, start=1):
         members = sorted(ids[m] - 1 for m in listing.members[iri])
+        # each member's place in the class in each order (a page is then a range, not an OFFSET)
+        places = [
+            _places(members, key)
+            for key in (
+                nl.__getitem__,
+                en.__getitem__,
+                lambda i: (counts[i], nl[i]),
+                lambda i: (counts[i], en[i]),
+                lambda i: (-counts[i], nl[i]),
+                lambda i: (-counts[i], en[i]),
+            )
+        ]
         db.executemany(
-            "INSERT INTO listing VALUES (?, ?, ?, ?, ?)",
-            ((c, i + 1, nl[i], en[i], counts[i]) for i in members),
+            "INSERT INTO listing VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((c, i + 1, nl[i], en[i], counts[i], *(p[i] for p in places)) for i in members),
         )
         rows += len(members)
     db.executescript(LISTING_INDEXES)
     return rows
+
+
+def _places(members: list[int], key: Callable[[int], Any]) -> dict[int, int]:
+    """Member -> its place (from 0) among ``members`` in the order of ``key``."""
+    return {m: place for place, m in enumerate(sorted(members, key=key))}
 
 
 def _pick(by_lang: dict[str, str], lang: str) -> str:

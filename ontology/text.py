@@ -18,8 +18,9 @@ import snowballstemmer
 
 SEARCH_INDEX_FILE = "search.sqlite"  # in the release's folder
 # PRAGMA user_version; the reader refuses another (2: with class listings; 3: with the language of
-# each text a page shows, which marks a text in another language than its own)
-SEARCH_INDEX_FORMAT = 3
+# each text a page shows, which marks a text in another language than its own; 4: with each
+# member's place in its class in every order, so that a deep class page is a range read)
+SEARCH_INDEX_FORMAT = 4
 ANALYZER = "fold+snowball(dutch,english)/1"  # stored in the index; a reader checks it
 
 
