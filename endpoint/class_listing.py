@@ -230,8 +230,10 @@ class ClassListing:
                 return ListedPage(0, [])
             cid, total = found
             rows = []
-            html = self._rows(key, cid, total, limit, offset) if self.rows else []
-            if offset < total and html:
+            html = (
+                self._rows(key, cid, total, limit, offset) if self.rows and offset < total else []
+            )
+            if html:
                 return ListedPage(int(total), [], html=html)
             if offset < total:  # (a row the build did not make: all made here)
                 first, last = place_range(PLACES[key], total, limit, offset)

@@ -62,16 +62,18 @@ def write_rows(index: sqlite3.Connection, out: sqlite3.Connection, base: str) ->
     :data:`LANGS` into ``out`` (its table and its fingerprint); returns how many things."""
     out.executescript(SCHEMA)
     select = f"SELECT id, iri, links, {', '.join(TEXT_COLUMNS)} FROM member"
-    made = 0
-    for member, iri, links, *shown in index.execute(select):
-        texts = listed_texts(*shown)
-        out.executemany(
-            f"INSERT INTO {TABLE} VALUES (?, ?, ?)",
-            [(member, lang, str(row_html(iri, texts, links, lang, base))) for lang in LANGS],
-        )
-        made += 1
+    members = index.execute(select).fetchall()
+    out.executemany(
+        f"INSERT INTO {TABLE} VALUES (?, ?, ?)",
+        (
+            (member, lang, str(row_html(iri, texts, links, lang, base)))
+            for member, iri, links, *shown in members
+            for texts in (listed_texts(*shown),)
+            for lang in LANGS
+        ),
+    )
     out.execute("INSERT INTO meta VALUES (?, ?)", (META_KEY, FINGERPRINT))
-    return made
+    return len(members)
 
 
 def usable(db: sqlite3.Connection) -> bool:

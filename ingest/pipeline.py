@@ -44,7 +44,8 @@ RDF_DIR = "rdf"
 
 Progress = Callable[[str], None]
 # Made into the release beside its index by code that is not ingest's: the command line passes
-# the maker of the entity pages (endpoint/page_models.py). It gets the open store, the release's
+# the maker of what the pages read ready-made (endpoint/page_models.py: the entity pages, then
+# the class rows and the ranked frequent words of the search into the same file). It gets the open store, the release's
 # folder (its index written), the metadata the pages read, the base IRI and the progress; it
 # returns how many things it made pages of.
 PageMaker = Callable[[ox.Store, Path, dict[str, Any], str, Progress], int]
@@ -456,8 +457,8 @@ def _exports(
 def build(
     settings: BuildSettings, progress: Progress = _quiet, pages: PageMaker | None = None
 ) -> Outcome:
-    """A new release from ``settings.data``, published; with ``pages``, the entity pages made
-    beside its index (see :data:`PageMaker`)."""
+    """A new release from ``settings.data``, published; with ``pages``, the entity pages, class
+    rows and ranked words made beside its index (see :data:`PageMaker`)."""
     with release.build_lock(settings.store):
         return _run(settings, progress, publish=True, pages=pages)
 

@@ -329,7 +329,6 @@ CREATE TABLE member (
     lang_desc_nl TEXT NOT NULL, lang_desc_en TEXT NOT NULL);
 CREATE TABLE listing (
     class INTEGER NOT NULL, member INTEGER NOT NULL,
-    rank_nl INTEGER NOT NULL, rank_en INTEGER NOT NULL, links INTEGER NOT NULL,
     pos_label_nl INTEGER NOT NULL, pos_label_en INTEGER NOT NULL,
     pos_links_nl INTEGER NOT NULL, pos_links_en INTEGER NOT NULL,
     pos_most_nl INTEGER NOT NULL, pos_most_en INTEGER NOT NULL,
@@ -398,8 +397,8 @@ def write_listing(db: sqlite3.Connection, listing: Listing, links: dict[str, int
             )
         ]
         db.executemany(
-            "INSERT INTO listing VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((c, i + 1, nl[i], en[i], counts[i], *(p[i] for p in places)) for i in members),
+            "INSERT INTO listing VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ((c, i + 1, *(p[i] for p in places)) for i in members),
         )
         rows += len(members)
     db.executescript(LISTING_INDEXES)

@@ -25,7 +25,11 @@ class BuildSettings(BaseSettings):
     keep_releases: int = Field(3, ge=1, le=100, description="how many past releases to keep")
     threads: int = Field(2, ge=1, le=64, description="threads for validation queries")
     build_pages: bool = Field(
-        True, description="make the entity pages during 'kennisgraaf build' (see README)"
+        True,
+        description=(
+            "make the entity pages, the class rows and the ranked frequent words of the "
+            "search during 'kennisgraaf build' (see README)"
+        ),
     )
 
     @field_validator("base_iri")
