@@ -77,7 +77,8 @@ WARMUP_S = 2.0
 ROUNDS = 3  # turns per cell (measure_interleaved)
 FLOOR_BUDGET_S = 4.0  # in-process timing of one mix: at most this long (at least one pass)
 START_TIMEOUT_S = 120.0
-IDLE_LIMIT_S = 120.0  # the longest wait for a server to finish the queries of a previous run
+IDLE_LIMIT_S = 120.0
+ENGINE_LOOKUPS = "kennisgraaf-engine"  # the name of the server of --engine-lookups  # the longest wait for a server to finish the queries of a previous run
 SANITY_TIMEOUT_S = 120.0
 # the targets of issue 3 at 8 clients: Kennisgraaf ÷ Oxigraph requests/s
 TARGETS = {"engine": 1.0, "lookup": 0.6}
@@ -221,8 +222,9 @@ def prepare_stores(n: int, folder: Path, env: dict[str, str]) -> dict[str, Any]:
     work = OUT / f"endpoint-{size_label(n).lower()}"
     stamp = work / "stamp.json"
     # "release": what a release holds beyond the quads (2: the list of large subjects in its
-    # metadata, without which lookups are counted per request); older stores are rebuilt
-    key = {"data": _digest(folder), "kennisgraaf": _pkg_version(), "release": 2}
+    # metadata, without which lookups are counted per request; 3: the answers to lookups,
+    # endpoint/lookup_answers.py); older stores are rebuilt
+    key = {"data": _digest(folder), "kennisgraaf": _pkg_version(), "release": 3}
     if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")).get("key") == key:
         return json.loads(stamp.read_text(encoding="utf-8"))
     shutil.rmtree(work, ignore_errors=True)
@@ -653,6 +655,7 @@ def bench_size(
     ceiling: bool = True,
     processes: int = 1,
     rounds: int = ROUNDS,
+    engine_lookups: bool = False,
 ) -> dict[str, Any]:
     folder, generated, gen_s = data_folder(n)
     stores = prepare_stores(n, folder, env)
@@ -667,6 +670,14 @@ def bench_size(
         kennisgraaf_server(str(ROOT / stores["kennisgraaf_store"]), processes, port_env),
         oxigraph_server(str(ROOT / stores["oxigraph_store"]), env),
     ]
+    if engine_lookups:  # the same server, every lookup evaluated by the engine
+        engine = kennisgraaf_server(
+            str(ROOT / stores["kennisgraaf_store"]),
+            processes,
+            port_env | {"KENNISGRAAF_BUILT_LOOKUPS": "false"},
+        )
+        engine.name, engine.label = ENGINE_LOOKUPS, "Kennisgraaf, lookups by the engine"
+        servers.append(engine)
     if ceiling:
         servers.append(
             Server(
@@ -789,7 +800,24 @@ def markdown(result: dict[str, Any]) -> str:
                     f"| {'–' if rc is None else f'{rc:.2f}×'} |"
                 )
             out.append("")
-        titles = {"kennisgraaf": "Kennisgraaf", "oxigraph": "Oxigraph", "ceiling": "Python ceiling"}
+            if ENGINE_LOOKUPS in size["servers"]:
+                cells = size["servers"][ENGINE_LOOKUPS]["mixes"][mix]["cells"]
+                shown = [
+                    f"{_rps(c['requests_per_s'])}/s at {c['clients']} "
+                    f"({ratio(size, mix, c['clients'], ENGINE_LOOKUPS) or 0:.2f}×)"
+                    for c in cells
+                ]
+                out += [
+                    "Kennisgraaf with every lookup evaluated by the engine "
+                    f"(`KENNISGRAAF_BUILT_LOOKUPS=false`): {', '.join(shown)}",
+                    "",
+                ]
+        titles = {
+            "kennisgraaf": "Kennisgraaf",
+            "oxigraph": "Oxigraph",
+            "ceiling": "Python ceiling",
+            ENGINE_LOOKUPS: "Kennisgraaf, lookups by the engine",
+        }
         out += memory_table(
             size["label"],
             {n: (titles.get(n, n), s.get("memory")) for n, s in size["servers"].items()},
@@ -807,6 +835,8 @@ def verdicts(result: dict[str, Any]) -> list[str]:
             ok = "met" if r >= target else "NOT met"
             rc = ratio(size, mix, TARGET_CLIENTS, "ceiling")
             top = "" if rc is None else f"; the Python ceiling reaches {rc:.2f}×"
+            re_ = ratio(size, mix, TARGET_CLIENTS, ENGINE_LOOKUPS)
+            top += "" if re_ is None else f"; with every lookup by the engine {re_:.2f}×"
             lines.append(
                 f"{size['label']} {mix} at {TARGET_CLIENTS} clients: {r:.2f}× "
                 f"(target {target:.1f}×: {ok}{top})"
@@ -870,6 +900,12 @@ def main(argv: list[str] | None = None) -> int:
         help="kennisgraaf serve --processes (default: one per core; the endpoint is read-only)",
     )
     ap.add_argument(
+        "--engine-lookups",
+        action="store_true",
+        help="also measure kennisgraaf serve with KENNISGRAAF_BUILT_LOOKUPS=false (every lookup "
+        "evaluated by the engine instead of made from the build's answers)",
+    )
+    ap.add_argument(
         "--no-ceiling",
         action="store_true",
         help="leave out the Python ceiling (bench/python_ceiling.py, the thinnest Python server)",
@@ -908,6 +944,7 @@ def main(argv: list[str] | None = None) -> int:
                 not args.no_ceiling,
                 args.processes,
                 args.rounds,
+                args.engine_lookups,
             )
         )
     result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]

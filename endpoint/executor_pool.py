@@ -44,6 +44,7 @@ from typing import Any, TypeVar, cast
 
 from starlette.concurrency import run_in_threadpool
 
+from . import lookup_answers
 from .child_env import child_env
 from .executor import (
     Dataset,
@@ -59,8 +60,9 @@ from .executor import (
 )
 from .executor_local import parse_error, serialize
 from .limits import check_service
+from .negotiation import SRJ
 from .pool_worker import FRAME, LENGTH, frame
-from .quick_lookup import lookup_subject, small_subject
+from .quick_lookup import Lookup, parse_lookup, small_subject
 from .settings import ServeSettings
 from .store import ReleaseStore
 
@@ -241,6 +243,8 @@ class PoolExecutor:
         self._closed = False
         self._seen: tuple[str | None, str] = (None, "")
         self.lookups = 0  # lookups answered in this process (see _lookup)
+        self.built_lookups = 0  # of which made from the build's answers (lookup_answers.py)
+        self._built = settings.built_lookups
         # for /metrics: queries handed to a worker, refused (503), stopped at the timeout, and
         # lost with their worker
         self.counts = {"worker": 0, "refused": 0, "timeout": 0, "failed": 0}
@@ -438,18 +442,35 @@ class PoolExecutor:
         store = self._reader.open_store()
         if store is None:  # a new release: opened in a thread first (release_opening.py)
             return None
-        subject = lookup_subject(job.query, job.base_iri)
-        if subject is None or not self._rw.try_acquire_read():
+        lookup = parse_lookup(job.query, job.base_iri)
+        if lookup is None or not self._rw.try_acquire_read():
             return None
         try:
             as_built = not self._reader.writes
+            subject = lookup.subject
             if subject and not small_subject(store, self._reader.meta, as_built, subject):
                 return None
-            kind, media, data = serialize(job, store)
+            data = self._built_answer(lookup, job) if as_built else None
+            if data is None:
+                kind, media, data = serialize(job, store)
+            else:
+                kind, media = "solutions", SRJ.media_type
+                self.built_lookups += 1
         finally:
             self._rw.release_read()
         self.lookups += 1
         return QueryResult(kind, media, _once(data), data)
+
+    def _built_answer(self, lookup: Lookup, job: QueryJob) -> bytes | None:
+        """The answer the build's file makes (``endpoint/lookup_answers.py``) to a lookup asked
+        as SPARQL JSON of the release as built; ``None`` when it makes none."""
+        if not self._built or job.formats.get("solutions") != SRJ.media_type:
+            return None
+        shape = lookup.shape()
+        folder = self._reader.path
+        if shape is None or folder is None:
+            return None
+        return lookup_answers.answer(folder, shape)
 
     def _timeout_error(self) -> QueryTimeout:
         return QueryTimeout(

@@ -80,6 +80,11 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "SPARQL queries run in the server process (lookups) or handed to a query worker "
         "(those that fail too).",
     ),
+    "kennisgraaf_lookups_built_total": (
+        "counter",
+        "Lookups in the server process answered from the answers the build wrote, without the "
+        'engine (part of kennisgraaf_queries_total{where="server"}).',
+    ),
     "kennisgraaf_queries_refused_total": (
         "counter",
         "Queries answered 503 because every query worker was busy and the queue was full.",
@@ -266,6 +271,7 @@ class ServerMetrics:
             out += [
                 ("kennisgraaf_queries_total", "", (("where", "server"),), pool.lookups),
                 ("kennisgraaf_queries_total", "", (("where", "worker"),), counts["worker"]),
+                ("kennisgraaf_lookups_built_total", "", (), pool.built_lookups),
                 ("kennisgraaf_queries_refused_total", "", (), counts["refused"]),
                 ("kennisgraaf_queries_timed_out_total", "", (), counts["timeout"]),
                 ("kennisgraaf_query_workers_lost_total", "", (), counts["failed"]),

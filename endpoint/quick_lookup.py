@@ -32,6 +32,7 @@ only a match must be certain. (One compiled expression, not the tokenizer of
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -51,49 +52,166 @@ _DECLARATION = re.compile(rf"BASE\s*({_IRI})|PREFIX\s+({_NS})\s*({_IRI})", re.I)
 _LOOKUP = re.compile(
     rf"""\s*
     (?P<prologue>(?:(?:BASE\s*{_IRI}|PREFIX\s+{_NS}\s*{_IRI})\s*)*)
-    (?:SELECT(?:\s+(?:DISTINCT|REDUCED))?\s*(?:\*|(?:{_VAR}\s*)+)|ASK)\s*
+    (?:SELECT(?:\s+(?P<modifier>DISTINCT|REDUCED))?\s*(?P<projection>\*|(?:{_VAR}\s*)+)|ASK)\s*
     (?:WHERE\s*)?
     \{{\s*
       (?:
         (?P<s>{_NAME})\s+
-        (?:{_VAR}|(?:a|{_NAME})(?:\s*\|\s*(?:a|{_NAME}))*)\s+
-        (?:{_VAR}|{_NAME})\s*
+        (?P<p>{_VAR}|(?:a|{_NAME})(?:\s*\|\s*(?:a|{_NAME}))*)\s+
+        (?P<o>{_VAR}|{_NAME})\s*
         \.?\s*
       )?
     \}}\s*
-    (?:(?:LIMIT|OFFSET)\s+[0-9]+\s*){{0,2}}""",
+    (?P<slice>(?:(?:LIMIT|OFFSET)\s+[0-9]+\s*){{0,2}})""",
     re.I | re.X,
 )
+_VARIABLE = re.compile(_VAR)
+_SLICE = re.compile(r"(LIMIT|OFFSET)\s+([0-9]+)", re.I)
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+MAX_SLICE = 1_000_000_000  # a larger LIMIT or OFFSET is left to the engine
 
 
 def lookup_subject(query: str, base_iri: str | None = None) -> str | None:
     """The subject IRI when ``query`` is a lookup (see the module), ``""`` for a lookup without
     a pattern (nothing to read), else ``None``."""
+    found = parse_lookup(query, base_iri)
+    return None if found is None else found.subject
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A query that is a lookup: its subject IRI (``""`` without a pattern) and what
+    :meth:`shape` needs to tell more."""
+
+    subject: str
+    match: re.Match[str]
+    # prefix -> its IRI as written and the base it is resolved against (None: declared twice)
+    namespaces: dict[str, tuple[str, str | None] | None]
+
+    def shape(self) -> LookupShape | None:
+        """What the lookup asks in full, for answering it without the engine
+        (``endpoint/lookup_answers.py``); ``None`` for the forms left to the engine: ``ASK``,
+        ``SELECT *`` (the engine orders its variables its own way), ``REDUCED``, a variable
+        named twice, ``LIMIT`` or ``OFFSET`` given twice or above :data:`MAX_SLICE`, relative
+        IRIs, a path whose object is fixed, and no pattern."""
+        m = self.match
+        projection = m["projection"]
+        if not self.subject or projection is None or projection == "*":
+            return None
+        if self._absolute(m["s"]) is None:
+            return None
+        modifier = (m["modifier"] or "").upper()
+        if modifier == "REDUCED":
+            return None
+        names = tuple(v[1:] for v in _VARIABLE.findall(projection))
+        if len(set(names)) != len(names):
+            return None
+        p, o = m["p"], m["o"]
+        predicates: tuple[str, ...] | None = None
+        if p[0] in "?$":
+            p_var = p[1:]
+        else:
+            p_var = None
+            found = [self._absolute(part.strip()) for part in p.split("|")]
+            if any(iri is None for iri in found):
+                return None
+            predicates = tuple(iri for iri in found if iri is not None)
+        o_var = o[1:] if o[0] in "?$" else None
+        o_iri = None if o_var is not None else self._absolute(o)
+        if (o_var is None and (o_iri is None or len(p.split("|")) > 1)) or (
+            o_var is not None and o_var == p_var
+        ):
+            return None
+        limit = offset = None
+        for word, number in _SLICE.findall(m["slice"]):
+            if len(number) > len(str(MAX_SLICE)) or int(number) > MAX_SLICE:
+                return None
+            if word.upper() == "LIMIT":
+                if limit is not None:
+                    return None
+                limit = int(number)
+            else:
+                if offset is not None:
+                    return None
+                offset = int(number)
+        return LookupShape(
+            self.subject,
+            names,
+            modifier == "DISTINCT",
+            p_var,
+            predicates,
+            len(p.split("|")) > 1,
+            o_var,
+            o_iri,
+            limit,
+            offset or 0,
+        )
+
+    def _absolute(self, name: str) -> str | None:
+        """The IRI ``name`` (``<...>``, a prefixed name or ``a``) stands for, when it is
+        absolute (needs no base); else ``None``."""
+        if name == "a":
+            return RDF_TYPE
+        if name.startswith("<"):
+            iri = name[1:-1]
+        else:
+            prefix, _, local = name.partition(":")
+            declared = self.namespaces.get(prefix)
+            if declared is None:
+                return None  # not declared, declared twice, or "A" (the keyword is "a")
+            iri = declared[0] + local
+        return iri if _ABSOLUTE.match(iri) else None
+
+
+@dataclass(frozen=True, slots=True)
+class LookupShape:
+    """A lookup in full: ``SELECT [DISTINCT] ?names... { <subject> P O } [LIMIT] [OFFSET]``,
+    with ``P`` the variable ``p_var`` or the IRIs ``predicates`` (a path of alternatives when
+    ``path``), and ``O`` the variable ``o_var`` or the IRI ``o_iri``."""
+
+    subject: str
+    names: tuple[str, ...]
+    distinct: bool
+    p_var: str | None
+    predicates: tuple[str, ...] | None
+    path: bool
+    o_var: str | None
+    o_iri: str | None
+    limit: int | None
+    offset: int
+
+
+def parse_lookup(query: str, base_iri: str | None = None) -> Lookup | None:
+    """The lookup ``query`` is (see the module), ``None`` when it is not one."""
     if len(query) > MAX_QUERY_CHARS:
         return None
     m = _LOOKUP.fullmatch(query)
     if m is None:
         return None
+    base = base_iri
+    namespaces: dict[str, tuple[str, str | None] | None] = {}
+    prologue = m["prologue"]
+    if prologue:
+        for d in _DECLARATION.finditer(prologue):
+            if d[1] is not None:
+                base = resolve(d[1][1:-1], base)
+                if base is None:
+                    return None
+            else:
+                prefix = d[2][:-1]
+                namespaces[prefix] = None if prefix in namespaces else (d[3][1:-1], base)
     subject = m["s"]
     if subject is None:
-        return ""
-    wanted = None if subject.startswith("<") else subject.partition(":")[0]
-    base = base_iri
-    namespace: str | None = None
-    declared = 0
-    for d in _DECLARATION.finditer(m["prologue"]):
-        if d[1] is not None:
-            base = resolve(d[1][1:-1], base)
-            if base is None:
-                return None
-        elif d[2][:-1] == wanted:  # only the subject's prefix matters (declared once)
-            declared += 1
-            namespace = resolve(d[3][1:-1], base)
-    if wanted is None:
-        return resolve(subject[1:-1], base)
-    if declared != 1 or namespace is None:
-        return None
-    return namespace + subject.partition(":")[2]
+        return Lookup("", m, namespaces)
+    if subject.startswith("<"):
+        iri = resolve(subject[1:-1], base)
+    else:
+        prefix, _, local = subject.partition(":")
+        declared = namespaces.get(prefix)
+        namespace = None if declared is None else resolve(*declared)
+        iri = None if namespace is None else namespace + local
+    return None if iri is None else Lookup(iri, m, namespaces)
 
 
 def small_subject(store: ox.Store, meta: dict[str, Any], as_built: bool, subject: str) -> bool:

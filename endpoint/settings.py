@@ -36,6 +36,11 @@ class ServeSettings(BaseSettings):
         description="server processes sharing the port, each with its own query workers; more "
         "than 1 only when writes are off (no update token)",
     )
+    built_lookups: bool = Field(
+        True,
+        description="answer lookups asked as SPARQL JSON from the answers the build wrote "
+        "(false: every lookup is evaluated by the engine)",
+    )
     query_queue: int = Field(
         64, ge=0, description="queries that may wait for a free worker before 503 Overloaded"
     )

@@ -49,6 +49,9 @@ Progress = Callable[[str], None]
 # folder (its index written), the metadata the pages read, the base IRI and the progress; it
 # returns how many things it made pages of.
 PageMaker = Callable[[ox.Store, Path, dict[str, Any], str, Progress], int]
+# Also the command line's: the answers to lookups of every subject (endpoint/lookup_answers.py),
+# given the open store, the release's folder and the progress; returns how many subjects.
+AnswerMaker = Callable[[ox.Store, Path, Progress], int]
 
 
 def _quiet(_msg: str) -> None:
@@ -324,7 +327,11 @@ def checksum(quads: list[ox.Quad], rdf_files: list[tuple[Path, str]]) -> str:
 
 
 def _run(
-    settings: BuildSettings, progress: Progress, publish: bool, pages: PageMaker | None = None
+    settings: BuildSettings,
+    progress: Progress,
+    publish: bool,
+    pages: PageMaker | None = None,
+    answers: AnswerMaker | None = None,
 ) -> Outcome:
     data, base = settings.data, settings.base_iri
     seconds: dict[str, float] = {}
@@ -376,6 +383,10 @@ def _run(
             made = pages(store, build_dir, {"large_documents": large_docs}, base, progress)
             progress(f"pagina's van {made} dingen vooraf gemaakt (nl, en)")
             step("pages")
+        if answers is not None:
+            made = answers(store, build_dir, progress)
+            progress(f"antwoorden op opzoekvragen van {made} onderwerpen vooraf gemaakt")
+            step("lookups")
         del store  # close the directory before it is renamed into place
         gc.collect()
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -455,12 +466,16 @@ def _exports(
 
 
 def build(
-    settings: BuildSettings, progress: Progress = _quiet, pages: PageMaker | None = None
+    settings: BuildSettings,
+    progress: Progress = _quiet,
+    pages: PageMaker | None = None,
+    answers: AnswerMaker | None = None,
 ) -> Outcome:
     """A new release from ``settings.data``, published; with ``pages``, the entity pages, class
-    rows and ranked words made beside its index (see :data:`PageMaker`)."""
+    rows and ranked words made beside its index (see :data:`PageMaker`); with ``answers``, the
+    answers to lookups (:data:`AnswerMaker`)."""
     with release.build_lock(settings.store):
-        return _run(settings, progress, publish=True, pages=pages)
+        return _run(settings, progress, publish=True, pages=pages, answers=answers)
 
 
 def validate(settings: BuildSettings, progress: Progress = _quiet) -> Outcome:

@@ -51,10 +51,11 @@ def _build(args: argparse.Namespace, publish: bool) -> int:
     progress = _progress(args.quiet)
     try:
         if publish:
+            from endpoint.lookup_answers import write_answers
             from endpoint.page_models import write_models
 
             pages = write_models if settings.build_pages else None
-            outcome = pipeline.build(settings, progress, pages=pages)
+            outcome = pipeline.build(settings, progress, pages=pages, answers=write_answers)
         else:
             outcome = pipeline.validate(settings, progress)
     except DataError as e:

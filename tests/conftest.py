@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from endpoint import page_models
 from endpoint.app import create_app
+from endpoint.lookup_answers import write_answers
 from endpoint.page_models import write_models
 from endpoint.settings import ServeSettings
 from endpoint.store import ReleaseStore
@@ -143,7 +144,9 @@ def recorded_selects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory: pytest.TempPathFactory) -> pipeline.Outcome:
     store = tmp_path_factory.mktemp("real-store")
-    return pipeline.build(BuildSettings(data=DATA, store=store), pages=write_models)
+    return pipeline.build(
+        BuildSettings(data=DATA, store=store), pages=write_models, answers=write_answers
+    )
 
 
 @pytest.fixture(scope="session")

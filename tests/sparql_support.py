@@ -13,6 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from endpoint.lookup_answers import write_answers
 from ingest import pipeline, release
 from ingest.settings import BuildSettings
 from tests.conftest import MINI
@@ -45,7 +46,7 @@ def mini_release(root: Path) -> Path:
     if not _built:
         built = Path(tempfile.mkdtemp(prefix="kg-mini-")) / "store"
         atexit.register(shutil.rmtree, built.parent, True)
-        pipeline.build(BuildSettings(data=MINI, store=built))
+        pipeline.build(BuildSettings(data=MINI, store=built), answers=write_answers)
         _built.append(built)
     shutil.copytree(_built[0], root, symlinks=True, ignore=shutil.ignore_patterns("*.lock"))
     return root
