@@ -30,6 +30,7 @@ serialisation may differ.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -41,6 +42,7 @@ import pyoxigraph as ox
 from .quick_lookup import MAX_QUADS, LookupShape
 from .search_index_reader import connect_readonly
 
+log = logging.getLogger("kennisgraaf.sparql")
 FILENAME = "lookups.sqlite"
 FORMAT = "1"  # of the file and of the answers made from it
 SCHEMA = """
@@ -145,27 +147,46 @@ class _Answers:
         self.db: sqlite3.Connection | None = None
         self.terms: dict[str, str] = {}  # predicate id, as written in the rows -> its JSON
         self.ids: dict[str, str] = {}  # predicate IRI -> its id, as written in the rows
+        self.warned = False
         path = folder / FILENAME
         if not path.is_file():
-            return
+            return  # a release built before the answers: the engine answers
+        db = None
         try:
             db = connect_readonly(path)
             meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-            if meta.get("format") != FORMAT or meta.get("pyoxigraph") != ox.__version__:
+            made_by = (meta.get("format"), meta.get("pyoxigraph"))
+            if made_by != (FORMAT, ox.__version__):
+                self.warn(f"written by other code ({made_by}, now {(FORMAT, ox.__version__)})")
                 db.close()
                 return
             for pid, iri, term in db.execute("SELECT id, iri, term FROM predicate"):
                 self.terms[str(pid)] = term
                 self.ids[iri] = str(pid)
-        except sqlite3.Error:
-            return  # not a file of the build's: the engine answers
+        except sqlite3.Error as e:
+            self.warn(f"unreadable: {e}")
+            if db is not None:
+                db.close()
+            return
         self.db = db
+
+    def warn(self, why: str) -> None:
+        """Says once (per thread and release) that the file cannot be used, and what to do."""
+        if not self.warned:
+            self.warned = True
+            log.warning(
+                "the answers to lookups in %s are %s; lookups are evaluated by the engine "
+                "instead (slower) until 'kennisgraaf build' makes a new release",
+                self.folder / FILENAME,
+                why,
+            )
 
     def rows(self, subject: str) -> str | None:
         assert self.db is not None
         try:
             found = self.db.execute("SELECT rows FROM answer WHERE iri = ?", (subject,)).fetchone()
-        except sqlite3.Error:
+        except sqlite3.Error as e:
+            self.warn(f"unreadable: {e}")
             return None
         return None if found is None else str(found[0])
 
@@ -193,7 +214,8 @@ def answer(folder: Path, shape: LookupShape) -> bytes | None:
         return None
     try:
         return _made(answers, shape, _rows(answers, shape, text))
-    except (KeyError, IndexError, ValueError):  # a damaged file: the engine answers
+    except (KeyError, IndexError, ValueError) as e:
+        answers.warn(f"damaged (the answer of {shape.subject}: {e!r})")
         return None
 
 

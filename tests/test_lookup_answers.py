@@ -198,7 +198,7 @@ def test_other_forms_are_left_to_the_engine(query: str) -> None:
 
 
 def test_a_file_that_cannot_answer_leaves_it_to_the_engine(
-    folder: Path, subjects: list[str], tmp_path: Path
+    folder: Path, subjects: list[str], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     query = f"SELECT ?p ?o WHERE {{ <{subjects[0]}> ?p ?o }}"
     assert built(folder, query) is not None
@@ -228,7 +228,17 @@ def test_a_file_that_cannot_answer_leaves_it_to_the_engine(
     damaged = change("rows", "UPDATE answer SET rows = 'no tab here' WHERE iri = ?", subjects[0])
     unknown = change("ids", "UPDATE answer SET rows = '999999\t{}' WHERE iri = ?", subjects[0])
     for target in (missing, garbage, other_format, other_engine, no_table, damaged, unknown):
-        assert built(target, query) is None, target.name
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="kennisgraaf.sparql"):
+            assert built(target, query) is None, target.name
+            assert built(target, query) is None, target.name
+        # said once, with what to do, for a file that is there but cannot be used
+        warnings = [r.getMessage() for r in caplog.records]
+        if target is missing:
+            assert warnings == []
+        else:
+            assert len(warnings) == 1, (target.name, warnings)
+            assert str(target / FILENAME) in warnings[0] and "kennisgraaf build" in warnings[0]
     assert built(damaged, f"SELECT ?p ?o WHERE {{ <{subjects[1]}> ?p ?o }}") is not None
 
 
