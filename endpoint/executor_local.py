@@ -85,10 +85,12 @@ class LocalExecutor:
         store: Callable[[], ox.Store],
         writable: bool = False,
         wrote: Callable[[], None] = lambda: None,
+        will_write: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
         self._writable = writable
         self._wrote = wrote  # tells the reader that the store changed
+        self._will_write = will_write  # and before, that it is about to
         self._write_lock = asyncio.Lock()
 
     async def query(self, job: QueryJob) -> QueryResult:
@@ -113,8 +115,10 @@ class LocalExecutor:
         if not self._writable:
             raise WritesDisabled("writes are disabled: set KENNISGRAAF_UPDATE_TOKEN to allow them")
         async with self._write_lock:
+            store = self._store()
+            self._will_write()
             try:
-                return await run_in_threadpool(fn, self._store())
+                return await run_in_threadpool(fn, store)
             finally:
                 self._wrote()
 

@@ -549,6 +549,8 @@ class PoolExecutor:
         async with self._write_lock:
             await self._rw.acquire_write()  # waits for the queries in flight
             try:
+                self._reader.store()  # the release being written to is open
+                self._reader.will_write()
                 return await run_in_threadpool(lambda: fn(self._reader.store()))
             finally:
                 self._generation += 1  # workers reopen the store before their next query

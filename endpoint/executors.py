@@ -22,4 +22,9 @@ def writes_enabled(settings: ServeSettings) -> bool:
 def make_executor(settings: ServeSettings, reader: ReleaseStore) -> Executor:
     if settings.query_workers > 0:
         return PoolExecutor(settings, reader)
-    return LocalExecutor(reader.store, writable=writes_enabled(settings), wrote=reader.wrote)
+    return LocalExecutor(
+        reader.store,
+        writable=writes_enabled(settings),
+        wrote=reader.wrote,
+        will_write=reader.will_write,
+    )

@@ -4,6 +4,11 @@ A build publishes a new release by switching the ``current`` symlink; this reade
 switch on the next request and opens the new release: read-only, or read-write when the server
 accepts writes (SPARQL Update, Graph Store). Writes change that release in place; the next
 ``kennisgraaf build`` makes a new release without them.
+
+How many writes a release has had is kept in its folder (:data:`WRITES_FILE`), written before
+each write begins: a server started again on a release written to before knows that the store
+is no longer as built, so that nothing the build made beside the store (pages, index, answers
+to lookups, the list of large subjects) stands in for it, and its ``ETag``s do not repeat.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+
+WRITES_FILE = "writes.json"  # in a release's folder: {"writes": N} once it has been written to
 
 
 class NoRelease(RuntimeError):
@@ -82,7 +89,7 @@ class ReleaseStore:
                     meta = path.with_suffix(".json")
                     self.meta = json.loads(meta.read_text()) if meta.is_file() else {}
                     self._target = target
-                    self.writes = 0
+                    self.writes = _writes_of(path)
                     opened = self._opened = (store, target)
         return opened
 
@@ -119,9 +126,19 @@ class ReleaseStore:
             known = self._large = (large, frozenset(large["iris"]))
         return known[1]
 
+    def will_write(self) -> None:
+        """Called by the executors before every write: records in the release's folder that
+        its store is no longer as built (the count it will have after this write)."""
+        path = self.path
+        if path is not None:
+            _record_writes(path, self.writes + 1)
+
     def wrote(self) -> None:
         """Called by the executors after every write, so that :attr:`version` changes."""
         self.writes += 1
+        path = self.path
+        if path is not None:
+            _record_writes(path, self.writes)
 
     @property
     def version(self) -> str:
@@ -222,3 +239,22 @@ class ReleaseStore:
         assert isinstance(res, ox.QuerySolutions)
         names = [v.value for v in res.variables]
         return [{n: sol[n] for n in names} for sol in res]
+
+
+def _writes_of(folder: Path) -> int:
+    """How many writes the release in ``folder`` has had (0: none, as built)."""
+    try:
+        writes = json.loads((folder / WRITES_FILE).read_text(encoding="utf-8"))["writes"]
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError, KeyError, TypeError):
+        return 1  # unreadable: written to, at least once
+    return writes if isinstance(writes, int) and writes > 0 else 1
+
+
+def _record_writes(folder: Path, writes: int) -> None:
+    if _writes_of(folder) >= writes:
+        return
+    tmp = folder / f".{WRITES_FILE}.tmp"
+    tmp.write_text(json.dumps({"writes": writes}), encoding="utf-8")
+    os.replace(tmp, folder / WRITES_FILE)

@@ -13,16 +13,20 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from fastapi.testclient import TestClient
 
 from endpoint import lookup_answers
+from endpoint.app import create_app
 from endpoint.executor import QueryJob
 from endpoint.executor_pool import PoolExecutor
 from endpoint.lookup_answers import FILENAME, answer, terms_of
 from endpoint.quick_lookup import MAX_QUADS, parse_lookup
+from endpoint.settings import ServeSettings
+from endpoint.store import WRITES_FILE, ReleaseStore
 from ingest import pipeline
 from tests.live_server import live_server
 from tests.pool_support import ALL, JSON, collect, run
-from tests.sparql_support import WITHOUT_TOKEN, mini_release
+from tests.sparql_support import TOKEN, WITHOUT_TOKEN, mini_release, update
 
 BASE = "https://kennisgraaf.nl/"
 SKOS = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
@@ -302,3 +306,65 @@ def test_a_real_server_answers_from_the_file_and_counts_it(tmp_path: Path) -> No
         assert r.headers["content-type"].startswith(JSON)
         assert r.content == expected
     assert "kennisgraaf_lookups_built_total 2" in metrics.splitlines()
+
+
+# --- a release written to, and the server started again --------------------------------------
+
+
+def test_a_server_started_again_after_a_write_answers_from_the_store(tmp_path: Path) -> None:
+    root = mini_release(tmp_path / "store")
+    release = (root / "current").resolve()
+    assert not (release / WRITES_FILE).exists()  # as built
+    subject = next(iter(sqlite3.connect(release / FILENAME).execute("SELECT iri FROM answer")))[0]
+    query = f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o }}"
+
+    async def write(pool: PoolExecutor) -> str:
+        await collect(await pool.query(QueryJob("ASK {}", ALL)))
+        await pool.update(f'INSERT DATA {{ <{subject}> <{X}p> "na de build" }}')
+        return pool._reader.version
+
+    async def again(pool: PoolExecutor) -> tuple[bytes, int, int, str]:
+        await collect(await pool.query(QueryJob("ASK {}", ALL)))
+        answer = await collect(await pool.query(QueryJob(query, ALL)))
+        return answer, pool.built_lookups, pool._reader.writes, pool._reader.version
+
+    version = run(root, write, writable=True)
+    assert json.loads((release / WRITES_FILE).read_text()) == {"writes": 1}
+    # started again read-only, as a server without the update token
+    answer, built_answers, writes, version_again = run(root, again)
+    assert b"na de build" in answer
+    assert built_answers == 0 and writes == 1
+    assert (
+        version_again == version != str(json.loads(release.with_suffix(".json").read_text())["id"])
+    )
+
+
+def test_the_count_of_writes_is_kept_before_and_after_each_write(tmp_path: Path) -> None:
+    root = mini_release(tmp_path / "store")
+    reader = ReleaseStore(root, writable=True)
+    reader.store()
+    assert reader.writes == 0 and not (reader.folder() / WRITES_FILE).exists()
+    reader.will_write()  # a write that fails or is cut off still counts: the store may differ
+    again = ReleaseStore(root)
+    again.store()
+    assert again.writes == 1
+    reader.wrote()
+    reader.will_write()
+    reader.wrote()
+    third = ReleaseStore(root)
+    third.store()
+    assert third.writes == 2 and third.version.endswith(".2")
+    (reader.folder() / WRITES_FILE).write_text("damaged")
+    fourth = ReleaseStore(root)
+    fourth.store()
+    assert fourth.writes == 1  # unreadable: written to at least once
+
+
+def test_the_in_process_executor_keeps_the_count_too(tmp_path: Path) -> None:
+    root = mini_release(tmp_path / "store")
+    app = create_app(ServeSettings(store=root, query_workers=0, update_token=TOKEN))
+    with TestClient(app) as client:
+        update(client, f'INSERT DATA {{ <{X}s> <{X}p> "na de build" }}')
+    again = ReleaseStore(root)
+    again.store()
+    assert again.writes == 1
