@@ -77,8 +77,8 @@ WARMUP_S = 2.0
 ROUNDS = 3  # turns per cell (measure_interleaved)
 FLOOR_BUDGET_S = 4.0  # in-process timing of one mix: at most this long (at least one pass)
 START_TIMEOUT_S = 120.0
-IDLE_LIMIT_S = 120.0
-ENGINE_LOOKUPS = "kennisgraaf-engine"  # the name of the server of --engine-lookups  # the longest wait for a server to finish the queries of a previous run
+IDLE_LIMIT_S = 120.0  # the longest wait for a server to finish the queries of a previous run
+ENGINE_LOOKUPS = "kennisgraaf-engine"  # the name of the server of --engine-lookups
 SANITY_TIMEOUT_S = 120.0
 # the targets of issue 3 at 8 clients: Kennisgraaf ÷ Oxigraph requests/s
 TARGETS = {"engine": 1.0, "lookup": 0.6}
@@ -802,11 +802,13 @@ def markdown(result: dict[str, Any]) -> str:
             out.append("")
             if ENGINE_LOOKUPS in size["servers"]:
                 cells = size["servers"][ENGINE_LOOKUPS]["mixes"][mix]["cells"]
-                shown = [
-                    f"{_rps(c['requests_per_s'])}/s at {c['clients']} "
-                    f"({ratio(size, mix, c['clients'], ENGINE_LOOKUPS) or 0:.2f}×)"
-                    for c in cells
-                ]
+                shown = []
+                for c in cells:
+                    r = ratio(size, mix, c["clients"], ENGINE_LOOKUPS)
+                    shown.append(
+                        f"{_rps(c['requests_per_s'])}/s at {c['clients']} "
+                        f"({'–' if r is None else f'{r:.2f}×'})"
+                    )
                 out += [
                     "Kennisgraaf with every lookup evaluated by the engine "
                     f"(`KENNISGRAAF_BUILT_LOOKUPS=false`): {', '.join(shown)}",

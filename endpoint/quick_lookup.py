@@ -108,20 +108,19 @@ class Lookup:
         if len(set(names)) != len(names):
             return None
         p, o = m["p"], m["o"]
+        alternatives = p.split("|")
+        p_var = p[1:] if p[0] in "?$" else None
         predicates: tuple[str, ...] | None = None
-        if p[0] in "?$":
-            p_var = p[1:]
-        else:
-            p_var = None
-            found = [self._absolute(part.strip()) for part in p.split("|")]
-            if any(iri is None for iri in found):
+        if p_var is None:
+            found = [self._absolute(part.strip()) for part in alternatives]
+            if None in found:
                 return None
             predicates = tuple(iri for iri in found if iri is not None)
         o_var = o[1:] if o[0] in "?$" else None
         o_iri = None if o_var is not None else self._absolute(o)
-        if (o_var is None and (o_iri is None or len(p.split("|")) > 1)) or (
-            o_var is not None and o_var == p_var
-        ):
+        if o_var is None and (o_iri is None or len(alternatives) > 1):
+            return None  # an unknown object IRI, or a path with a fixed object
+        if o_var is not None and o_var == p_var:
             return None
         limit = offset = None
         for word, number in _SLICE.findall(m["slice"]):
@@ -141,7 +140,7 @@ class Lookup:
             modifier == "DISTINCT",
             p_var,
             predicates,
-            len(p.split("|")) > 1,
+            len(alternatives) > 1,
             o_var,
             o_iri,
             limit,

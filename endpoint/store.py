@@ -134,11 +134,9 @@ class ReleaseStore:
             _record_writes(path, self.writes + 1)
 
     def wrote(self) -> None:
-        """Called by the executors after every write, so that :attr:`version` changes."""
+        """Called by the executors after every write, so that :attr:`version` changes (the
+        release's folder has the count already: :meth:`will_write`)."""
         self.writes += 1
-        path = self.path
-        if path is not None:
-            _record_writes(path, self.writes)
 
     @property
     def version(self) -> str:
