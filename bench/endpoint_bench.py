@@ -42,6 +42,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -49,6 +50,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -77,6 +79,7 @@ WARMUP_S = 2.0
 ROUNDS = 3  # turns per cell (measure_interleaved)
 FLOOR_BUDGET_S = 4.0  # in-process timing of one mix: at most this long (at least one pass)
 START_TIMEOUT_S = 120.0
+DEFAULT_MEMORY_QUADS = 2_000_000  # KENNISGRAAF_MEMORY_QUADS (endpoint/settings.py)
 IDLE_LIMIT_S = 120.0  # the longest wait for a server to finish the queries of a previous run
 ENGINE_LOOKUPS = "kennisgraaf-engine"  # the name of the server of --engine-lookups
 SANITY_TIMEOUT_S = 120.0
@@ -407,6 +410,46 @@ class Running:
             f"{self.server.label} did not start: {self.log.read_text(errors='replace')[-2000:]}"
         )
 
+    def wait_in_memory(self, limit_s: float = START_TIMEOUT_S * 3) -> float | None:
+        """For ``kennisgraaf serve``, whose query workers copy a release of at most
+        ``KENNISGRAAF_MEMORY_QUADS`` quads into memory: waits until every worker answers from
+        its copy, asking quick queries so that each worker takes one (a worker says so with its
+        next result, in the /metrics gauge). The seconds it took; ``None`` for a server without
+        that gauge or when the release is larger than the setting."""
+        base = self.url.rsplit("/", 1)[0]
+
+        def get(path: str) -> str | None:
+            try:
+                with urllib.request.urlopen(f"{base}{path}", timeout=10) as resp:
+                    return str(resp.read().decode())
+            except (OSError, urllib.error.HTTPError):
+                return None
+
+        health = get("/health")
+        limit = self.server.env.get("KENNISGRAAF_MEMORY_QUADS", str(DEFAULT_MEMORY_QUADS))
+        if health is None or json.loads(health).get("triples", 0) > int(limit):
+            return None
+        t0 = time.monotonic()
+        while time.monotonic() < t0 + limit_s:
+            text = get("/metrics") or ""
+            gauge = dict(re.findall(r'kennisgraaf_query_workers\{state="(\w+)"\} (\d+)', text))
+            if "in_memory" not in gauge:
+                return None
+            if int(gauge["in_memory"]) >= int(gauge["configured"]):
+                return round(time.monotonic() - t0, 1)
+            asks = [
+                threading.Thread(target=self.post, args=("ASK { ?s ?p ?o }", 30)) for _ in range(8)
+            ]
+            for t in asks:
+                t.start()
+            for t in asks:
+                t.join()
+            time.sleep(0.5)
+        raise RuntimeError(
+            f"{self.server.label}: its query workers did not copy the release "
+            f"into memory within {limit_s:g} s"
+        )
+
     def cpu_s(self) -> float:
         """CPU time (user + system) of the server and every process below it (server
         processes, query workers)."""
@@ -619,9 +662,12 @@ def bench_servers(
             running.append(r)
             t0 = time.perf_counter()
             r.wait_ready()
+            start_s = round(time.perf_counter() - t0, 2)
+            in_memory_s = r.wait_in_memory()
             results[server.name] = {
                 "command": server.command,
-                "start_s": round(time.perf_counter() - t0, 2),
+                "start_s": start_s,
+                "in_memory_s": in_memory_s,
                 "mixes": {},
             }
             r.watch_memory()

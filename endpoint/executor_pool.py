@@ -13,6 +13,10 @@ ending its worker; a fresh worker takes its place.
   its last chunk, which every HTTP client reports as an incomplete read.
 - **Capacity**: at most ``query_workers`` queries run at once, ``query_queue`` more wait (at most
   ``query_timeout`` seconds) for a free worker; beyond that ``Overloaded`` (503 + Retry-After).
+- **Memory**: each job carries ``memory_quads`` (``KENNISGRAAF_MEMORY_QUADS``): a worker copies
+  a release of at most that many quads into memory in a thread and answers from the copy once it
+  is complete (``pool_worker.MemoryCopy``); each result says which store answered, which the
+  gauge ``in_memory`` counts.
 - **Writes** (``update``, ``write``) run in this process on the read-write store of the
   ``ReleaseStore``, one at a time, and never while a worker query runs (a read-only store opened
   in another process during a write is undefined behaviour): a write waits for the queries in
@@ -85,6 +89,7 @@ class _Worker:
         self.proc = proc
         self.reader = reader
         self.writer = writer
+        self.in_memory = False  # its last result came from its copy of the release in memory
 
     @property
     def pid(self) -> int:
@@ -252,10 +257,12 @@ class PoolExecutor:
     # --- workers -------------------------------------------------------------------------
 
     def gauges(self) -> dict[str, int]:
-        """For /metrics: workers configured, alive, running a query, and queries waiting."""
+        """For /metrics: workers configured, alive, running a query, answering from their copy
+        of the release in memory (as of their last result), and queries waiting."""
         return {
             "configured": self._size,
             "alive": len(self._workers),
+            "in_memory": sum(w.in_memory for w in self._workers),
             "busy": self._busy,
             "waiting": self._waiting,
         }
@@ -416,12 +423,14 @@ class PoolExecutor:
             run.finish()
             size = LENGTH.unpack_from(payload)[0]
             head = json.loads(payload[LENGTH.size : LENGTH.size + size])
+            worker.in_memory = bool(head.get("memory"))
             body = payload[LENGTH.size + size :]
             return QueryResult(cast(ResultKind, head["kind"]), head["media"], _once(body), body)
         if kind != b"H":
             run.abort()
             raise WorkerFailed(f"the query worker answered {kind!r}; try again")
         head = json.loads(payload)
+        worker.in_memory = bool(head.get("memory"))
         return QueryResult(
             cast(ResultKind, head["kind"]), head["media"], self._stream(run, self._timeout)
         )
@@ -527,6 +536,7 @@ class PoolExecutor:
                 "base_iri": job.base_iri,
                 "path": path,
                 "generation": self._generation,
+                "memory_quads": self._settings.memory_quads,
             }
         ).encode()
 

@@ -99,7 +99,9 @@ FAMILIES: dict[str, tuple[str, str]] = {
     ),
     "kennisgraaf_query_workers": (
         "gauge",
-        "Query worker processes: configured, alive, and busy with a query.",
+        "Query worker processes: configured, alive, busy with a query, and answering from "
+        "their copy of the release in memory (KENNISGRAAF_MEMORY_QUADS; as of their last "
+        "result).",
     ),
     "kennisgraaf_queries_waiting": ("gauge", "Queries waiting for a free query worker."),
     "kennisgraaf_entity_pages_total": (
@@ -277,7 +279,7 @@ class ServerMetrics:
                 ("kennisgraaf_query_workers_lost_total", "", (), counts["failed"]),
                 ("kennisgraaf_queries_waiting", "", (), g["waiting"]),
             ]
-            for state in ("configured", "alive", "busy"):
+            for state in ("configured", "alive", "busy", "in_memory"):
                 out.append(("kennisgraaf_query_workers", "", (("state", state),), g[state]))
         if self.pages is not None:
             for made, n in (("build", self.pages.from_build), ("store", self.pages.from_store)):

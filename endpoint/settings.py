@@ -36,6 +36,13 @@ class ServeSettings(BaseSettings):
         description="server processes sharing the port, each with its own query workers; more "
         "than 1 only when writes are off (no update token)",
     )
+    memory_quads: int = Field(
+        2_000_000,
+        ge=0,
+        description="a release of at most this many quads is copied into each query worker's "
+        "memory, where queries run 2-5 times faster (about 0.35 GB a million quads, per worker); "
+        "0: workers read the store on disk",
+    )
     built_lookups: bool = Field(
         True,
         description="answer lookups asked as SPARQL JSON from the answers the build wrote "

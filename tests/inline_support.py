@@ -27,7 +27,10 @@ class Server:
     requests the app's inline answerer answered and which reached the app over ASGI."""
 
     def __init__(self, store: Path) -> None:
-        self.app: FastAPI = create_app(ServeSettings(store=store))
+        # workers on disk, as the lookups answered in the server: a worker's copy in memory
+        # gives rows in an order of its own (tests/test_worker_memory.py), and here answers
+        # by either way are compared byte for byte
+        self.app: FastAPI = create_app(ServeSettings(store=store, memory_quads=0))
         self.inline_answered: list[str] = []  # "METHOD path" of each
         self.inline_asked: list[str] = []
         self.asgi_paths: list[str] = []
