@@ -82,6 +82,7 @@ START_TIMEOUT_S = 120.0
 DEFAULT_MEMORY_QUADS = 2_000_000  # KENNISGRAAF_MEMORY_QUADS (endpoint/settings.py)
 IDLE_LIMIT_S = 120.0  # the longest wait for a server to finish the queries of a previous run
 ENGINE_LOOKUPS = "kennisgraaf-engine"  # the name of the server of --engine-lookups
+OXIGRAPH_MEMORY = "oxigraph-memory"  # the name of the server of --oxigraph-memory
 SANITY_TIMEOUT_S = 120.0
 # the targets of issue 3 at 8 clients: Kennisgraaf ÷ Oxigraph requests/s
 TARGETS = {"engine": 1.0, "lookup": 0.6}
@@ -183,6 +184,7 @@ class Server:
     command: list[str]
     path: str  # the query endpoint's path
     env: dict[str, str]
+    preload: Path | None = None  # N-Quads POSTed to /store once it is up (Oxigraph in memory)
 
 
 def kennisgraaf_server(store: str, processes: int, env: dict[str, str]) -> Server:
@@ -196,6 +198,13 @@ def oxigraph_server(location: str, env: dict[str, str]) -> Server:
     """Oxigraph's own server on ``location``, the default graph the union of all graphs."""
     command = [_oxigraph(), "serve", "--location", location, "--bind", f"{HOST}:{{port}}"]
     return Server("oxigraph", "Oxigraph", [*command, "--union-default-graph"], "/query", env)
+
+
+def oxigraph_memory_server(dump: Path, env: dict[str, str]) -> Server:
+    """Oxigraph's own server with its store in memory (``serve`` without ``--location``), the
+    release's quads (``dump``, N-Quads) POSTed to its ``/store`` once it is up."""
+    command = [_oxigraph(), "serve", "--bind", f"{HOST}:{{port}}", "--union-default-graph"]
+    return Server(OXIGRAPH_MEMORY, "Oxigraph in memory", command, "/query", env, dump)
 
 
 # --- setup ----------------------------------------------------------------------------------
@@ -409,6 +418,27 @@ class Running:
         raise RuntimeError(
             f"{self.server.label} did not start: {self.log.read_text(errors='replace')[-2000:]}"
         )
+
+    def preload(self) -> float | None:
+        """POSTs the server's ``preload`` file (N-Quads) to its ``/store``; the seconds it
+        took (``None`` without a file)."""
+        if self.server.preload is None:
+            return None
+        t0 = time.perf_counter()
+        base = self.url.rsplit("/", 1)[0]
+        with open(self.server.preload, "rb") as f:
+            req = urllib.request.Request(
+                f"{base}/store",
+                data=f,
+                method="POST",
+                headers={
+                    "Content-Type": "application/n-quads",
+                    "Content-Length": str(self.server.preload.stat().st_size),
+                },
+            )
+            with urllib.request.urlopen(req, timeout=START_TIMEOUT_S * 5) as resp:
+                resp.read()
+        return round(time.perf_counter() - t0, 2)
 
     def wait_in_memory(self, limit_s: float = START_TIMEOUT_S * 3) -> float | None:
         """For ``kennisgraaf serve``, whose query workers copy a release of at most
@@ -664,10 +694,12 @@ def bench_servers(
             r.wait_ready()
             start_s = round(time.perf_counter() - t0, 2)
             in_memory_s = r.wait_in_memory()
+            preload_s = r.preload()
             results[server.name] = {
                 "command": server.command,
                 "start_s": start_s,
                 "in_memory_s": in_memory_s,
+                "preload_s": preload_s,
                 "mixes": {},
             }
             r.watch_memory()
@@ -702,6 +734,7 @@ def bench_size(
     processes: int = 1,
     rounds: int = ROUNDS,
     engine_lookups: bool = False,
+    oxigraph_memory: bool = False,
 ) -> dict[str, Any]:
     folder, generated, gen_s = data_folder(n)
     stores = prepare_stores(n, folder, env)
@@ -709,6 +742,10 @@ def bench_size(
     mixes = make_mixes(store, mix_names)
     print(f"{size_label(n)}: in-process floor ...", file=sys.stderr, flush=True)
     floors = {mix: floor(store, queries) for mix, queries in mixes.items()}
+    work = Path(tempfile.mkdtemp(prefix="endpoint-", dir=OUT))
+    dump = work / "dump.nq"
+    if oxigraph_memory:
+        store.dump(str(dump), ox.RdfFormat.N_QUADS)
     del store
     expected = {mix: f["rows"] for mix, f in floors.items()}
     port_env = dict(env)
@@ -724,6 +761,8 @@ def bench_size(
         )
         engine.name, engine.label = ENGINE_LOOKUPS, "Kennisgraaf, lookups by the engine"
         servers.append(engine)
+    if oxigraph_memory:
+        servers.append(oxigraph_memory_server(dump, env))
     if ceiling:
         servers.append(
             Server(
@@ -741,9 +780,11 @@ def bench_size(
                 env | {"KENNISGRAAF_CEILING_STORE": str(ROOT / stores["release"])},
             )
         )
-    with tempfile.TemporaryDirectory(prefix="endpoint-", dir=OUT) as tmp:
+    try:
         print(f"{size_label(n)}: servers ...", file=sys.stderr, flush=True)
-        results = bench_servers(servers, mixes, expected, clients, duration, rounds, Path(tmp))
+        results = bench_servers(servers, mixes, expected, clients, duration, rounds, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return {
         "triples": n,
         "label": size_label(n),
@@ -807,6 +848,15 @@ MIX_TITLES = {
 }
 
 
+# the servers added by options, shown under each table (their req/s and ratio to Oxigraph)
+EXTRA_SERVERS = {
+    ENGINE_LOOKUPS: "Kennisgraaf with every lookup evaluated by the engine "
+    "(`KENNISGRAAF_BUILT_LOOKUPS=false`)",
+    OXIGRAPH_MEMORY: "Oxigraph's server with its store in memory (`oxigraph serve` without "
+    "`--location`)",
+}
+
+
 def markdown(result: dict[str, Any]) -> str:
     out: list[str] = []
     for size in result["sizes"]:
@@ -846,25 +896,23 @@ def markdown(result: dict[str, Any]) -> str:
                     f"| {'–' if rc is None else f'{rc:.2f}×'} |"
                 )
             out.append("")
-            if ENGINE_LOOKUPS in size["servers"]:
-                cells = size["servers"][ENGINE_LOOKUPS]["mixes"][mix]["cells"]
+            for name, said in EXTRA_SERVERS.items():
+                if name not in size["servers"]:
+                    continue
                 shown = []
-                for c in cells:
-                    r = ratio(size, mix, c["clients"], ENGINE_LOOKUPS)
+                for c in size["servers"][name]["mixes"][mix]["cells"]:
+                    r = ratio(size, mix, c["clients"], name)
                     shown.append(
                         f"{_rps(c['requests_per_s'])}/s at {c['clients']} "
                         f"({'–' if r is None else f'{r:.2f}×'})"
                     )
-                out += [
-                    "Kennisgraaf with every lookup evaluated by the engine "
-                    f"(`KENNISGRAAF_BUILT_LOOKUPS=false`): {', '.join(shown)}",
-                    "",
-                ]
+                out += [f"{said}: {', '.join(shown)}", ""]
         titles = {
             "kennisgraaf": "Kennisgraaf",
             "oxigraph": "Oxigraph",
             "ceiling": "Python ceiling",
             ENGINE_LOOKUPS: "Kennisgraaf, lookups by the engine",
+            OXIGRAPH_MEMORY: "Oxigraph in memory",
         }
         out += memory_table(
             size["label"],
@@ -885,6 +933,9 @@ def verdicts(result: dict[str, Any]) -> list[str]:
             top = "" if rc is None else f"; the Python ceiling reaches {rc:.2f}×"
             re_ = ratio(size, mix, TARGET_CLIENTS, ENGINE_LOOKUPS)
             top += "" if re_ is None else f"; with every lookup by the engine {re_:.2f}×"
+            rm = ratio(size, mix, TARGET_CLIENTS, OXIGRAPH_MEMORY)
+            if rm is not None and r is not None:
+                top += f"; Oxigraph in memory {rm:.2f}× (Kennisgraaf ÷ it: {r / rm:.2f}×)"
             lines.append(
                 f"{size['label']} {mix} at {TARGET_CLIENTS} clients: {r:.2f}× "
                 f"(target {target:.1f}×: {ok}{top})"
@@ -958,6 +1009,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave out the Python ceiling (bench/python_ceiling.py, the thinnest Python server)",
     )
+    ap.add_argument(
+        "--oxigraph-memory",
+        action="store_true",
+        help="also measure Oxigraph's server with its store in memory (serve without "
+        "--location, the release POSTed to /store)",
+    )
     args = ap.parse_args(argv)
     sizes, clients = load_args(ap, args)
     mix_names = [m.strip() for m in args.mixes.split(",") if m.strip()]
@@ -993,6 +1050,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.processes,
                 args.rounds,
                 args.engine_lookups,
+                args.oxigraph_memory,
             )
         )
     result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]

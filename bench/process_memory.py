@@ -116,7 +116,8 @@ def memory_table(
     """Markdown lines: the memory of each server (title, its ``memory`` result) in a run."""
     lines = [
         f"**{size_label} triples, memory** (PSS of all the server's processes, MB; ready = "
-        "started, before the first request)",
+        "started, before the first timed request; for Kennisgraaf's endpoint, once its query "
+        "workers answer from their copies in memory)",
         "",
         "| server | processes | ready | peak | end |",
         "|---|---:|---:|---:|---:|",
