@@ -16,7 +16,8 @@ ending its worker; a fresh worker takes its place.
 - **Memory**: each job carries ``memory_quads`` (``KENNISGRAAF_MEMORY_QUADS``): a worker copies
   a release of at most that many quads into memory in a thread and answers from the copy once it
   is complete (``pool_worker.MemoryCopy``); each result says which store answered, which the
-  gauge ``in_memory`` counts.
+  gauge ``in_memory`` counts. A new worker is told to open the release (``O``) before its
+  first query, so that the copy begins at once.
 - **Writes** (``update``, ``write``) run in this process on the read-write store of the
   ``ReleaseStore``, one at a time, and never while a worker query runs (a read-only store opened
   in another process during a write is undefined behaviour): a write waits for the queries in
@@ -68,7 +69,7 @@ from .negotiation import SRJ
 from .pool_worker import FRAME, LENGTH, frame
 from .quick_lookup import Lookup, parse_lookup, small_subject
 from .settings import ServeSettings
-from .store import ReleaseStore
+from .store import NoRelease, ReleaseStore
 
 T = TypeVar("T")
 log = logging.getLogger("kennisgraaf.pool")
@@ -318,7 +319,24 @@ class PoolExecutor:
             self._background(self._reap(worker))
             return
         self._workers.add(worker)
+        await self._open_ahead(worker)
         self._idle.put_nowait(worker)
+
+    async def _open_ahead(self, worker: _Worker) -> None:
+        """Has a new worker open the current release now, so that its copy in memory is made
+        before its first query rather than from it on (also for a worker that replaces one
+        stopped at the timeout). Not while a write runs or waits, nor without a release: the
+        first query opens it then."""
+        if not self._rw.try_acquire_read():
+            return
+        try:
+            path = await self._current_path()
+        except (NoRelease, OSError):
+            return
+        finally:
+            self._rw.release_read()
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            worker.writer.write(frame(b"O", self._open_payload(path)))
 
     async def _reap(self, worker: _Worker, grace: float = 0.0) -> None:
         try:
@@ -525,6 +543,15 @@ class PoolExecutor:
         path = self._reader.path
         assert path is not None
         return str(path)
+
+    def _open_payload(self, path: str) -> bytes:
+        return json.dumps(
+            {
+                "path": path,
+                "generation": self._generation,
+                "memory_quads": self._settings.memory_quads,
+            }
+        ).encode()
 
     def _job_payload(self, job: QueryJob, path: str) -> bytes:
         return json.dumps(

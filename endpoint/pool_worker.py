@@ -7,6 +7,7 @@ process. Messages in both directions are frames: one type byte, a 4-byte big-end
 payload.
 
     parent -> worker   J <job as JSON>          run a query
+                       O <path, generation and memory_quads as JSON>  open the release now
                        Q                        quit
     worker -> parent   X <error as JSON>        the job failed (before or during the result)
                        A <head length, head, bytes>  the whole result (it fits in one chunk)
@@ -264,6 +265,10 @@ class Worker:
                 return
             if kind == b"J":
                 self.run(json.loads(payload))
+            elif kind == b"O":  # (a failure to open is reported with the first query)
+                job = json.loads(payload)
+                with contextlib.suppress(OSError):
+                    self._open(job["path"], job["generation"], job["memory_quads"])
 
 
 def _watch_parent(parent: int) -> None:

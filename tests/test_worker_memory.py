@@ -254,3 +254,24 @@ def test_a_lookup_in_the_server_and_by_a_worker_in_memory_give_the_same_rows(
     here, there, lookups = run(built_root, body, query_workers=2, memory_quads=BIG)
     assert lookups >= 1
     assert rows(here) == rows(there) and len(rows(here)) > 5
+
+
+def test_a_new_worker_copies_the_release_before_its_first_query(built_root: Path) -> None:
+    """A worker opens the release when it starts (also one that replaces a worker stopped at
+    the timeout), so its first query is answered from the copy once that is made."""
+
+    async def body(pool: PoolExecutor) -> tuple[list[bool], list[bool]]:
+        await answer(pool, "ASK {}")  # the release is open in this process
+        await pool.start()
+        await asyncio.sleep(3)  # the copy of the real data takes a fraction of that
+        first = [await answer(pool, "ASK { ?s ?p ?o }") and pool.gauges()["in_memory"] == 1]
+        with pytest.raises(QueryTimeout):
+            await pool.query(job(ENDLESS, {"solutions": JSON}))
+        while not pool.gauges()["alive"]:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(3)
+        await answer(pool, "ASK { ?s ?p ?o }")
+        return first, [pool.gauges()["in_memory"] == 1]
+
+    first, replaced = run(built_root, body, query_workers=1, query_timeout=1.5, memory_quads=BIG)
+    assert first == [True] and replaced == [True]
