@@ -544,14 +544,17 @@ class PoolExecutor:
         assert path is not None
         return str(path)
 
+    def _release_fields(self, path: str) -> dict[str, Any]:
+        """What a worker opens: the release's folder, the generation of its writes, and how
+        many quads it may copy into memory."""
+        return {
+            "path": path,
+            "generation": self._generation,
+            "memory_quads": self._settings.memory_quads,
+        }
+
     def _open_payload(self, path: str) -> bytes:
-        return json.dumps(
-            {
-                "path": path,
-                "generation": self._generation,
-                "memory_quads": self._settings.memory_quads,
-            }
-        ).encode()
+        return json.dumps(self._release_fields(path)).encode()
 
     def _job_payload(self, job: QueryJob, path: str) -> bytes:
         return json.dumps(
@@ -561,9 +564,7 @@ class PoolExecutor:
                 "default_graphs": list(job.dataset.default_graphs),
                 "named_graphs": list(job.dataset.named_graphs),
                 "base_iri": job.base_iri,
-                "path": path,
-                "generation": self._generation,
-                "memory_quads": self._settings.memory_quads,
+                **self._release_fields(path),
             }
         ).encode()
 
