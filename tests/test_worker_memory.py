@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pyoxigraph as ox
 import pytest
 
@@ -25,6 +26,7 @@ from tests.conftest import release_of
 from tests.live_server import live_server
 from tests.pool_support import ALL, ENDLESS, JSON, collect, run
 from tests.sparql_support import WITHOUT_TOKEN
+from tests.test_metrics import scrape, value
 
 KG = "https://kennisgraaf.nl/"
 BIG = 10**9
@@ -199,14 +201,10 @@ def test_the_timeout_stops_a_query_on_a_copy(built_root: Path) -> None:
 
 
 def _gauge(url: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{url}/metrics") as r:
-        text = r.read().decode()
-    out = {}
-    for line in text.splitlines():
-        if line.startswith('kennisgraaf_query_workers{state="'):
-            state, value = line.split('"')[1], line.rsplit(" ", 1)[1]
-            out[state] = int(value)
-    return out
+    """The gauge ``kennisgraaf_query_workers`` of the server's /metrics, by state."""
+    samples = scrape(httpx.get, f"{url}/metrics")
+    states = ("configured", "alive", "busy", "in_memory")
+    return {s: int(value(samples, "kennisgraaf_query_workers", state=s)) for s in states}
 
 
 def _ask(url: str) -> None:
