@@ -64,6 +64,7 @@ import pyoxigraph as ox
 from bench.build_bench import data_folder, machine, size_label
 from bench.generate import MANIFEST, parse_count
 from bench.process_memory import MemorySampler, memory_table, tree_cpu_s
+from endpoint.settings import ServeSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -79,7 +80,6 @@ WARMUP_S = 2.0
 ROUNDS = 3  # turns per cell (measure_interleaved)
 FLOOR_BUDGET_S = 4.0  # in-process timing of one mix: at most this long (at least one pass)
 START_TIMEOUT_S = 120.0
-DEFAULT_MEMORY_QUADS = 2_000_000  # KENNISGRAAF_MEMORY_QUADS (endpoint/settings.py)
 IDLE_LIMIT_S = 120.0  # the longest wait for a server to finish the queries of a previous run
 ENGINE_LOOKUPS = "kennisgraaf-engine"  # the name of the server of --engine-lookups
 OXIGRAPH_MEMORY = "oxigraph-memory"  # the name of the server of --oxigraph-memory
@@ -456,7 +456,8 @@ class Running:
                 return None
 
         health = get("/health")
-        limit = self.server.env.get("KENNISGRAAF_MEMORY_QUADS", str(DEFAULT_MEMORY_QUADS))
+        default = ServeSettings.model_fields["memory_quads"].default
+        limit = self.server.env.get("KENNISGRAAF_MEMORY_QUADS", str(default))
         if health is None or json.loads(health).get("triples", 0) > int(limit):
             return None
         t0 = time.monotonic()

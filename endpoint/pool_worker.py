@@ -23,7 +23,7 @@ frees its worker at once (``A``), before the client has read it.
 **The release in memory**: a job carries ``memory_quads``; when the release has at most that many
 quads, a thread of the worker copies it into an in-memory store (``MemoryCopy``) while the worker
 answers from the store on disk, and the worker answers from the copy once it is complete (its
-queries run two to five times faster there). The head of each result says which store answered
+queries run up to six times faster there). The head of each result says which store answered
 (``"memory"``). The copy is made of the store's own quads, blank nodes included, in the order the
 store gives them, so every worker's copy is the same; results without ORDER BY may come in
 another order than from the store on disk.

@@ -40,7 +40,7 @@ class ServeSettings(BaseSettings):
         2_000_000,
         ge=0,
         description="a release of at most this many quads is copied into each query worker's "
-        "memory, where queries run 2-5 times faster (about 0.35 GB a million quads, per worker); "
+        "memory, where queries run up to six times faster (about 0.4 GB a million quads, per worker); "
         "0: workers read the store on disk",
     )
     built_lookups: bool = Field(

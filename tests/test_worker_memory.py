@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
-import urllib.request
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -208,13 +210,8 @@ def _gauge(url: str) -> dict[str, int]:
 
 
 def _ask(url: str) -> None:
-    req = urllib.request.Request(
-        f"{url}/sparql",
-        data=b"query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D",
-        headers={"Accept": JSON, "Content-Type": "application/x-www-form-urlencoded"},
-    )
-    with urllib.request.urlopen(req) as r:
-        assert r.status == 200
+    r = httpx.post(f"{url}/sparql", data={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": JSON})
+    assert r.status_code == 200
 
 
 @pytest.mark.parametrize(("setting", "want"), [(None, 2), ("0", 0)])
@@ -273,3 +270,20 @@ def test_a_new_worker_copies_the_release_before_its_first_query(built_root: Path
 
     first, replaced = run(built_root, body, query_workers=1, query_timeout=1.5, memory_quads=BIG)
     assert first == [True] and replaced == [True]
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [("-5", "greater than or equal to 0"), ("veel", "valid integer")],
+)
+def test_a_bad_setting_is_refused_with_its_name(built_root: Path, setting: str, said: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "kennisgraaf", "serve", "--store", str(built_root), "--port", "1"],
+        env={**os.environ, **WITHOUT_TOKEN, "KENNISGRAAF_MEMORY_QUADS": setting},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "KENNISGRAAF_MEMORY_QUADS" in proc.stderr and said in proc.stderr
+    assert "Traceback" not in proc.stderr
